@@ -1,0 +1,41 @@
+package io.localgate.backend;
+
+import java.util.Objects;
+
+/**
+ * One sequence to generate.
+ *
+ * @param prompt      the prompt as token ids (already with BOS where wanted); not empty
+ * @param sampling    how tokens are chosen
+ * @param maxTokens   the most tokens to generate; the backend also stops at the end of its context
+ * @param topLogprobs how many most likely alternatives to report with each token (0: none; the
+ *                    chosen token's own log-probability is always reported)
+ * @param stopTokens  extra token ids that end the generation, beside the model's end-of-generation tokens
+ */
+public record GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens, int topLogprobs, int[] stopTokens) {
+
+    public GenerationRequest {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(sampling, "sampling");
+        Objects.requireNonNull(stopTokens, "stopTokens");
+        if (prompt.length == 0) throw new IllegalArgumentException("prompt must not be empty");
+        if (maxTokens < 0) throw new IllegalArgumentException("maxTokens must be >= 0: " + maxTokens);
+        if (topLogprobs < 0) throw new IllegalArgumentException("topLogprobs must be >= 0: " + topLogprobs);
+        prompt = prompt.clone();
+        stopTokens = stopTokens.clone();
+    }
+
+    public GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens) {
+        this(prompt, sampling, maxTokens, 0, new int[0]);
+    }
+
+    @Override
+    public int[] prompt() {
+        return prompt.clone();
+    }
+
+    @Override
+    public int[] stopTokens() {
+        return stopTokens.clone();
+    }
+}
