@@ -149,6 +149,17 @@ class LlamaCppBackendTest {
     }
 
     @Test
+    void seededSamplingIsReproducible() throws Exception {
+        try (LoadedModel model = backend.load(new ModelSpec("stories", STORIES, 256, 1, 2, -1))) {
+            int[] prompt = model.tokenizer().encode("Once upon a time", true, true);
+            var sampling = new SamplingParams(0.9f, 40, 0.95f, 0.05f, 42L, 1.1f, 64, 0f, 0f, Map.of());
+            int[] first = Collected.of(model.submit(new GenerationRequest(prompt, sampling, 40))).ids();
+            assertThat(Collected.of(model.submit(new GenerationRequest(prompt, sampling, 40))).ids()).containsExactly(first);
+            assertThat(Collected.of(model.submit(new GenerationRequest(prompt, sampling.withSeed(7L), 40))).ids()).isNotEqualTo(first);
+        }
+    }
+
+    @Test
     void aGenerationStopsAtTheEndOfTheContext() throws Exception {
         try (LoadedModel model = backend.load(new ModelSpec("stories", STORIES, 16, 1, 1, -1))) {
             int[] prompt = model.tokenizer().encode("Once upon a time", true, true); // 6 tokens
