@@ -16,6 +16,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A model loaded by llama.cpp, with one {@code llama_context} whose sequences serve concurrent
@@ -99,9 +100,11 @@ final class NativeModel implements LoadedModel {
             var loop = new DecodeLoop(library, context, tokenizer, contextSize, parallel, api.nBatch(context));
             var loaded = new NativeModel(file.info(), modelArena, contextArena, tokenizer, contextSize, loop, spec.id());
             loaded.loopThread.start();
-            LOG.log(System.Logger.Level.INFO, () -> "llama-cpp loaded " + spec.id() + ": " + api.modelNLayer(model) + " layers, context "
-                    + contextSize + " x " + parallel + " sequences, " + threads + " threads, GPU layers "
-                    + (spec.gpuLayers() < 0 ? "all" : spec.gpuLayers()) + " on " + String.join(", ", library.devices()));
+            String offload = !library.hasGpu() || spec.gpuLayers() == 0 ? "on the CPU"
+                    : (spec.gpuLayers() < 0 ? "all" : Math.min(spec.gpuLayers(), api.modelNLayer(model))) + " of " + api.modelNLayer(model)
+                    + " layers on the GPU";
+            LOG.log(System.Logger.Level.INFO, () -> "llama-cpp loaded " + spec.id() + " " + offload + ", context " + contextSize + " x "
+                    + parallel + " sequences, " + threads + " threads; devices: " + String.join(", ", library.devices()));
             return loaded;
         } catch (ModelLoadException | RuntimeException e) {
             contextArena.close();
@@ -195,7 +198,7 @@ final class NativeModel implements LoadedModel {
                 arena.close();
                 return;
             } catch (IllegalStateException inUse) {
-                Thread.onSpinWait();
+                LockSupport.parkNanos(1_000_000);
             }
         }
     }

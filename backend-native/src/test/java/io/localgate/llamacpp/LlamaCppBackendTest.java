@@ -17,12 +17,17 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -168,6 +173,35 @@ class LlamaCppBackendTest {
             assertThat(out.finished().reason()).isEqualTo(FinishReason.LENGTH);
             assertThat(prompt.length + out.tokens().size()).isEqualTo(16);
         }
+    }
+
+    /** The vocabulary is freed only when no tokenizer call is using it: closing races with them safely. */
+    @Test
+    void closingWhileOtherThreadsTokenizeIsSafe() throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(3);
+        for (int round = 0; round < 5; round++) {
+            LoadedModel model = backend.load(new ModelSpec("stories", STORIES, 256, 1, 1, -1));
+            var tokenizer = model.tokenizer();
+            var calls = new AtomicLong();
+            var outcomes = new ArrayList<CompletableFuture<Throwable>>();
+            for (int t = 0; t < 3; t++) {
+                outcomes.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        while (true) {
+                            tokenizer.encode("Once upon a time there was a little dog", true, true);
+                            tokenizer.piece(300, false);
+                            calls.incrementAndGet();
+                        }
+                    } catch (IllegalStateException closed) {
+                        return closed;
+                    }
+                }, threads));
+            }
+            while (calls.get() < 100) Thread.onSpinWait();
+            model.close();
+            for (var outcome : outcomes) assertThat(outcome.get(30, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class);
+        }
+        threads.shutdown();
     }
 
     @Test

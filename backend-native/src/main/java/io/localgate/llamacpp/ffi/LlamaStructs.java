@@ -102,7 +102,6 @@ public final class LlamaStructs {
         public static final VarHandle N_OUTPUTS_MAX = field(LAYOUT, "n_outputs_max");
         public static final VarHandle N_THREADS = field(LAYOUT, "n_threads");
         public static final VarHandle N_THREADS_BATCH = field(LAYOUT, "n_threads_batch");
-        public static final VarHandle NO_PERF = field(LAYOUT, "no_perf");
 
         private ContextParams() {
         }
