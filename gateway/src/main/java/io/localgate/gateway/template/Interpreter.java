@@ -256,7 +256,7 @@ final class Interpreter {
             }
         }
         List<Object> extra = arguments.positional().subList(Math.min(parameters.size(), arguments.size()), arguments.size());
-        local.set("varargs", new ArrayList<>(extra));
+        local.set("varargs", new Tuple(extra));
         local.set("kwargs", new LinkedHashMap<Object, Object>(keywords));
     }
 

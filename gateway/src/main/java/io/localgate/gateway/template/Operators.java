@@ -141,6 +141,9 @@ final class Operators {
     }
 
     private static Object integerArithmetic(BinaryOperator operator, long a, long b) {
+        if (operator == BinaryOperator.POWER && b < 0) {
+            return Math.pow(a, b);
+        }
         try {
             return switch (operator) {
                 case ADD -> Math.addExact(a, b);
@@ -148,7 +151,7 @@ final class Operators {
                 case MULTIPLY -> Math.multiplyExact(a, b);
                 case FLOOR_DIVIDE -> Math.floorDiv(a, nonZero(b));
                 case MODULO -> Math.floorMod(a, nonZero(b));
-                case POWER -> b < 0 ? Math.pow(a, b) : power(a, b);
+                case POWER -> power(a, b);
                 default -> throw new IllegalStateException("not an integer operator: " + operator);
             };
         } catch (ArithmeticException e) {
