@@ -1,6 +1,5 @@
 package io.localgate.gateway.template;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -9,10 +8,6 @@ import java.util.Set;
 record Arguments(List<Object> positional, Map<String, Object> keywords) {
 
     static final Arguments NONE = new Arguments(List.of(), Map.of());
-
-    static Arguments of(Object... positional) {
-        return new Arguments(Arrays.asList(positional), Map.of());
-    }
 
     int size() {
         return positional.size();

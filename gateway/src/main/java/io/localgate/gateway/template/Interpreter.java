@@ -53,12 +53,16 @@ final class Interpreter {
     /** Macro calls may nest this deep; recursive templates (JSON schema printers) stay far below. */
     private static final int MAX_CALL_DEPTH = 200;
 
+    /** Loop iterations one render may run in all, so that a runaway template fails instead of hanging. */
+    private static final long MAX_LOOP_ITERATIONS = 1_000_000;
+
     /** How a statement list finished: normally, or by {@code break}/{@code continue} bound for the loop. */
     private enum Flow { NORMAL, BREAK, CONTINUE }
 
     private final String source;
     private final Clock clock;
     private int callDepth;
+    private long loopIterations;
 
     Interpreter(String source, Clock clock) {
         this.source = source;
@@ -98,8 +102,8 @@ final class Interpreter {
 
     private Flow execute(Statement statement, Scope scope, StringBuilder out) {
         switch (statement) {
-            case Text text -> out.append(text.text());
-            case Output output -> out.append(Values.toText(evaluate(output.expression(), scope)));
+            case Text text -> write(out, text.text());
+            case Output output -> write(out, Values.toText(evaluate(output.expression(), scope)));
             case If conditional -> {
                 for (Branch branch : conditional.branches()) {
                     if (Values.isTrue(evaluate(branch.condition(), scope))) {
@@ -120,9 +124,9 @@ final class Interpreter {
                 Map<String, Object> keywords = new LinkedHashMap<>(arguments.keywords());
                 keywords.put("caller", caller);
                 Object result = call(evaluate(block.call().callee(), scope), new Arguments(arguments.positional(), keywords));
-                out.append(Values.toText(result));
+                write(out, Values.toText(result));
             }
-            case FilterBlock block -> out.append(Values.toText(applyFilters(block.filters(), render(block.body(), scope), scope)));
+            case FilterBlock block -> write(out, Values.toText(applyFilters(block.filters(), render(block.body(), scope), scope)));
             case Break ignored -> {
                 return Flow.BREAK;
             }
@@ -131,6 +135,11 @@ final class Interpreter {
             }
         }
         return Flow.NORMAL;
+    }
+
+    private static void write(StringBuilder out, String text) {
+        Operators.checkSize((long) out.length() + text.length());
+        out.append(text);
     }
 
     private String render(List<Statement> body, Scope scope) {
@@ -145,6 +154,7 @@ final class Interpreter {
         if (loop.condition() != null) {
             List<Object> kept = new ArrayList<>();
             for (Object item : items) {
+                countIteration();
                 Scope probe = scope.child();
                 assign(loop.target(), item, probe);
                 if (Values.isTrue(evaluate(loop.condition(), probe))) {
@@ -157,6 +167,7 @@ final class Interpreter {
             return execute(loop.otherwise(), scope.child(), out);
         }
         for (int i = 0; i < items.size(); i++) {
+            countIteration();
             Scope iteration = scope.child();
             iteration.set("loop", loopVariable(items, i));
             assign(loop.target(), items.get(i), iteration);
@@ -165,6 +176,12 @@ final class Interpreter {
             }
         }
         return Flow.NORMAL;
+    }
+
+    private void countIteration() {
+        if (++loopIterations > MAX_LOOP_ITERATIONS) {
+            throw new TemplateException("Template ran more than " + MAX_LOOP_ITERATIONS + " loop iterations");
+        }
     }
 
     private static Map<String, Object> loopVariable(List<Object> items, int index) {

@@ -15,10 +15,6 @@ final class Namespace {
         this.attributes = new LinkedHashMap<>(attributes);
     }
 
-    boolean has(String name) {
-        return attributes.containsKey(name);
-    }
-
     Object get(String name) {
         return attributes.containsKey(name) ? attributes.get(name) : Undefined.attribute(this, name);
     }

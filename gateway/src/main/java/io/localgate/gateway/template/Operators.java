@@ -9,15 +9,18 @@ import java.util.Map;
 /** Arithmetic, concatenation and comparison with Python's rules, as Jinja applies them. */
 final class Operators {
 
-    /** A string or list built by {@code *} may not exceed this many elements. */
-    private static final long MAX_REPEAT_SIZE = 10_000_000;
+    /**
+     * No text or list a template builds may exceed this many characters or items, so that a runaway
+     * template (say, doubling a string in a loop) fails instead of exhausting the server's memory.
+     */
+    static final long MAX_SIZE = 16_000_000;
 
     private Operators() {}
 
     /** Every binary operator except {@code and}/{@code or}, which the interpreter short-circuits. */
     static Object binary(BinaryOperator operator, Object left, Object right) {
         if (operator == BinaryOperator.CONCAT) {
-            return Values.toText(left) + Values.toText(right);
+            return joinText(Values.toText(left), Values.toText(right));
         }
         requireOperand(operator, left);
         requireOperand(operator, right);
@@ -65,12 +68,13 @@ final class Operators {
             return arithmetic(BinaryOperator.ADD, left, right);
         }
         if (left instanceof List<?> x && right instanceof List<?> y) {
+            checkSize((long) x.size() + y.size());
             List<Object> joined = new ArrayList<>(x);
             joined.addAll(y);
             return joined;
         }
         if (left instanceof String || right instanceof String) {
-            return addedText(left) + addedText(right);
+            return joinText(addedText(left), addedText(right));
         }
         throw unsupported(BinaryOperator.ADD, left, right);
     }
@@ -99,11 +103,9 @@ final class Operators {
     }
 
     private static Object repeat(Object sequence, long times) {
-        long count = Math.max(0, times);
-        long size = count * (sequence instanceof String s ? s.length() : ((List<?>) sequence).size());
-        if (size > MAX_REPEAT_SIZE) {
-            throw new TemplateException("Repetition result too large (" + size + " elements)");
-        }
+        int unit = sequence instanceof String s ? s.length() : ((List<?>) sequence).size();
+        long count = unit == 0 ? 0 : Math.max(0, times);
+        checkSize(count > MAX_SIZE ? count : count * unit);
         if (sequence instanceof String s) {
             return s.repeat((int) count);
         }
@@ -112,6 +114,18 @@ final class Operators {
             repeated.addAll((List<?>) sequence);
         }
         return repeated;
+    }
+
+    private static String joinText(String left, String right) {
+        checkSize((long) left.length() + right.length());
+        return left + right;
+    }
+
+    /** Fails when a result would exceed {@link #MAX_SIZE}. */
+    static void checkSize(long size) {
+        if (size > MAX_SIZE) {
+            throw new TemplateException("Result too large: " + size + " characters or items (at most " + MAX_SIZE + ")");
+        }
     }
 
     private static Object arithmetic(BinaryOperator operator, Object left, Object right) {

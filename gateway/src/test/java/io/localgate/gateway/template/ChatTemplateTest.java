@@ -494,6 +494,17 @@ class ChatTemplateTest {
         }
 
         @Test
+        void stopsRunawayTemplatesWithAnError() {
+            assertThatThrownBy(() -> render("{% set ns = namespace(s='x') %}{% for i in range(64) %}"
+                    + "{% set ns.s = ns.s ~ ns.s %}{% endfor %}"))
+                    .isInstanceOf(TemplateException.class).hasMessageContaining("Result too large");
+            assertThatThrownBy(() -> render("{% for i in range(2000) %}{% for j in range(2000) %}{% endfor %}{% endfor %}"))
+                    .isInstanceOf(TemplateException.class).hasMessageContaining("loop iterations");
+            assertThatThrownBy(() -> render("{{ 'ab' * 100000000 }}"))
+                    .isInstanceOf(TemplateException.class).hasMessageContaining("Result too large");
+        }
+
+        @Test
         void refusesUnsupportedVariableTypes() {
             assertThatThrownBy(() -> render("{{ x }}", "x", new Object()))
                     .isInstanceOf(TemplateException.class).hasMessageContaining("Unsupported variable type");
