@@ -68,13 +68,7 @@ final class Parser {
     }
 
     static List<Statement> parse(String source) {
-        Parser parser = new Parser(source, Lexer.tokenize(source));
-        List<Statement> body = parser.parseStatements(Set.of());
-        if (parser.peek().kind() != Kind.END) {
-            Token tag = parser.peek(1);
-            throw parser.error("Unexpected '" + tag.value() + "' tag", tag);
-        }
-        return List.copyOf(body);
+        return new Parser(source, Lexer.tokenize(source)).parseStatements(Set.of());
     }
 
     // ---- statements ----
@@ -123,6 +117,8 @@ final class Parser {
             case "filter" -> List.of(parseFilterBlock(keyword));
             case "break", "continue" -> List.of(parseLoopControl(keyword));
             case "generation" -> parseGeneration(keyword);
+            case "elif", "else", "endif", "endfor", "endset", "endmacro", "endcall", "endfilter", "endgeneration" ->
+                    throw error("Unexpected '" + keyword.value() + "': no open block takes it here", keyword);
             default -> throw error("Unknown tag '" + keyword.value() + "'", keyword);
         };
     }
@@ -328,7 +324,7 @@ final class Parser {
             return first;
         }
         List<Expression> items = new ArrayList<>(List.of(first));
-        while (acceptOperator(",") && !peek().is(Kind.BLOCK_END, "%}")) {
+        while (acceptOperator(",") && peek().kind() != Kind.BLOCK_END) {
             items.add(parseExpression());
         }
         return new TupleLiteral(start.offset(), List.copyOf(items));

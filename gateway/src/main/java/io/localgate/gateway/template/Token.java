@@ -23,7 +23,7 @@ record Token(Kind kind, String value, int offset) {
         END
     }
 
-    boolean is(Kind kind, String value) {
+    private boolean is(Kind kind, String value) {
         return this.kind == kind && this.value.equals(value);
     }
 

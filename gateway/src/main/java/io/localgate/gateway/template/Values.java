@@ -47,7 +47,8 @@ final class Values {
             case Integer i -> i.longValue();
             case Short s -> s.longValue();
             case Byte b -> b.longValue();
-            case BigInteger i -> i.longValueExact();
+            case BigInteger i when i.bitLength() < Long.SIZE -> i.longValue();
+            case BigInteger i -> i.doubleValue();
             case Double d -> d;
             case Float f -> f.doubleValue();
             case BigDecimal d -> d.doubleValue();

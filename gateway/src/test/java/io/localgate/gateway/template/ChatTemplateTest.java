@@ -462,8 +462,11 @@ class ChatTemplateTest {
                     .hasMessage("'for' is never closed with 'endfor' (line 1, column 4)");
             assertThatThrownBy(() -> ChatTemplate.compile("{{ 'unclosed }}"))
                     .isInstanceOf(TemplateException.class).hasMessageContaining("never closed");
-            assertThatThrownBy(() -> ChatTemplate.compile("{% endif %}"))
-                    .isInstanceOf(TemplateException.class).hasMessageContaining("Unknown tag 'endif'");
+            assertThatThrownBy(() -> ChatTemplate.compile("{% if x %}{% endfor %}"))
+                    .isInstanceOf(TemplateException.class)
+                    .hasMessage("Unexpected 'endfor': no open block takes it here (line 1, column 14)");
+            assertThatThrownBy(() -> ChatTemplate.compile("{% include 'x' %}"))
+                    .isInstanceOf(TemplateException.class).hasMessageContaining("Unknown tag 'include'");
             assertThatThrownBy(() -> ChatTemplate.compile("{% break %}"))
                     .isInstanceOf(TemplateException.class).hasMessageContaining("outside of a for loop");
         }
