@@ -291,7 +291,7 @@ final class Interpreter {
                 case Item item -> Values.item(evaluate(item.object(), scope), evaluate(item.key(), scope));
                 case Slice slice -> Values.slice(evaluate(slice.object(), scope), sliceBound(slice.start(), scope),
                         sliceBound(slice.stop(), scope), sliceBound(slice.step(), scope));
-                case Call call -> call(evaluate(call.callee(), scope), evaluateArguments(call.arguments(), scope));
+                case Call call -> call(callee(call.callee(), scope), evaluateArguments(call.arguments(), scope));
                 case Filter filter -> applyFilter(filter.filter(), evaluate(filter.operand(), scope), scope);
                 case Test test -> Tests.apply(test.name(), evaluate(test.operand(), scope),
                         evaluateArguments(test.arguments(), scope)) != test.negated();
@@ -385,6 +385,20 @@ final class Interpreter {
             }
         }
         return new Arguments(positional, keywords);
+    }
+
+    /**
+     * What a call expression calls. {@code x.items()} means the method even when the dict {@code x} has
+     * an {@code items} key (a JSON schema of an array does), as in Python; plain {@code x.items} still
+     * finds the key first.
+     */
+    private Object callee(Expression callee, Scope scope) {
+        if (callee instanceof Attribute attribute) {
+            Object owner = evaluate(attribute.object(), scope);
+            TemplateFunction method = Methods.find(owner, attribute.name());
+            return method != null ? method : Values.attribute(owner, attribute.name());
+        }
+        return evaluate(callee, scope);
     }
 
     private static Object call(Object callee, Arguments arguments) {

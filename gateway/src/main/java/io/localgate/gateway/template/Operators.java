@@ -56,9 +56,12 @@ final class Operators {
     }
 
     private static void requireOperand(BinaryOperator operator, Object value) {
-        if (value == null || value instanceof Undefined) {
-            String what = value == null ? "none" : ((Undefined) value).description();
-            throw new TemplateException("Cannot apply '" + operator.symbol + "' to " + what);
+        if (value == null) {
+            throw new TemplateException("Cannot apply '" + operator.symbol + "' to none");
+        }
+        if (value instanceof Undefined undefined) {
+            throw new TemplateException("Cannot apply '" + operator.symbol + "' to an undefined value ("
+                    + undefined.description() + ")");
         }
     }
 

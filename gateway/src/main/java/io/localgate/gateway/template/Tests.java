@@ -21,8 +21,9 @@ final class Tests {
             case "integer" -> value instanceof Long;
             case "float" -> value instanceof Double;
             case "mapping" -> value instanceof Map<?, ?>;
-            // Jinja calls undefined iterable; treating it as nothing is what templates checking `is iterable` mean.
-            case "iterable", "sequence" -> value instanceof String || value instanceof List<?> || value instanceof Map<?, ?>;
+            // Undefined iterates as empty, so Jinja calls it iterable (a template's "Union[]" depends on it).
+            case "iterable", "sequence" -> value instanceof String || value instanceof List<?> || value instanceof Map<?, ?>
+                    || value instanceof Undefined;
             case "callable" -> value instanceof TemplateFunction;
             case "lower" -> value instanceof String s && s.equals(s.toLowerCase());
             case "upper" -> value instanceof String s && s.equals(s.toUpperCase());

@@ -261,15 +261,15 @@ class ChatTemplateTest {
         @Test
         void isEmptyFalsyAndLenientOnAttributes() {
             assertThat(render("[{{ missing }}][{{ missing.a.b }}][{{ missing | length }}][{{ missing | trim }}]"
-                    + "{{ missing is defined }}{{ missing.a is undefined }}{{ none.attr is defined }}"))
-                    .isEqualTo("[][][0][]FalseTrueFalse");
+                    + "{{ missing is defined }}{{ missing.a is undefined }}{{ none.attr is defined }}{{ missing is iterable }}"))
+                    .isEqualTo("[][][0][]FalseTrueFalseTrue");
         }
 
         @Test
         void failsInArithmeticNamingWhatWasMissing() {
             assertThatThrownBy(() -> render("{{ functions + 'x' }}"))
                     .isInstanceOf(TemplateException.class)
-                    .hasMessage("Cannot apply '+' to 'functions' is undefined (line 1, column 14)");
+                    .hasMessage("Cannot apply '+' to an undefined value ('functions' is undefined) (line 1, column 14)");
         }
 
         @Test
@@ -403,9 +403,12 @@ class ChatTemplateTest {
         }
 
         @Test
-        void aDictKeyWinsOverAMethodOfTheSameName() {
-            assertThat(render("{{ schema.items.type }}", "schema", Map.of("items", Map.of("type", "string"))))
-                    .isEqualTo("string");
+        void plainAccessFindsADictKeyButACallFindsTheMethod() {
+            Map<String, Object> arraySchema = new LinkedHashMap<>();
+            arraySchema.put("type", "array");
+            arraySchema.put("items", Map.of("type", "string"));
+            assertThat(render("{{ schema.items.type }}|{% for k, v in schema.items() %}{{ k }};{% endfor %}",
+                    "schema", arraySchema)).isEqualTo("string|type;items;");
         }
 
         @Test
