@@ -68,7 +68,11 @@ final class Parser {
     }
 
     static List<Statement> parse(String source) {
-        return new Parser(source, Lexer.tokenize(source)).parseStatements(Set.of());
+        try {
+            return new Parser(source, Lexer.tokenize(source)).parseStatements(Set.of());
+        } catch (StackOverflowError e) {
+            throw new TemplateException("Template nested too deeply to parse");
+        }
     }
 
     // ---- statements ----
@@ -569,7 +573,7 @@ final class Parser {
                 next();
                 expression = parseSubscript(token, expression);
             } else if (token.isOperator("(")) {
-                expression = new Call(token.offset(), expression, parseArguments());
+                expression = new Call(expression.offset(), expression, parseArguments());
             } else {
                 return expression;
             }

@@ -15,15 +15,11 @@ public class TemplateException extends RuntimeException {
     private final int column;
 
     TemplateException(String problem) {
-        this(problem, false, 0, 0, null);
+        this(problem, false, 0, 0);
     }
 
-    TemplateException(String problem, Throwable cause) {
-        this(problem, false, 0, 0, cause);
-    }
-
-    private TemplateException(String problem, boolean raisedByTemplate, int line, int column, Throwable cause) {
-        super(compose(problem, line, column), cause);
+    private TemplateException(String problem, boolean raisedByTemplate, int line, int column) {
+        super(raisedByTemplate ? problem : compose(problem, line, column));
         this.problem = problem;
         this.raisedByTemplate = raisedByTemplate;
         this.line = line;
@@ -32,7 +28,7 @@ public class TemplateException extends RuntimeException {
 
     /** The exception for {@code raise_exception(message)} called by the template itself. */
     static TemplateException raisedByTemplate(String message) {
-        return new TemplateException(message, true, 0, 0, null);
+        return new TemplateException(message, true, 0, 0);
     }
 
     /** A problem found at {@code offset} in {@code source}. */
@@ -41,11 +37,12 @@ public class TemplateException extends RuntimeException {
     }
 
     /**
-     * This exception with the location of {@code offset} added, or itself when it already has one
-     * (the innermost location is the most precise) or when the template raised it.
+     * This exception with the location of {@code offset} added, or itself when it already has one (the
+     * innermost location is the most precise). The message of {@code raise_exception} stays as the
+     * template wrote it; its location is still available from {@link #line()} and {@link #column()}.
      */
     TemplateException locatedAt(String source, int offset) {
-        if (raisedByTemplate || line > 0) {
+        if (line > 0) {
             return this;
         }
         int line = 1;
@@ -56,7 +53,7 @@ public class TemplateException extends RuntimeException {
                 lineStart = i + 1;
             }
         }
-        TemplateException located = new TemplateException(problem, false, line, offset - lineStart + 1, getCause());
+        TemplateException located = new TemplateException(problem, raisedByTemplate, line, offset - lineStart + 1);
         located.setStackTrace(getStackTrace());
         return located;
     }

@@ -170,6 +170,7 @@ final class Values {
             case Long l -> "int";
             case Double d -> "float";
             case String s -> "str";
+            case Tuple t -> "tuple";
             case List<?> l -> "list";
             case Map<?, ?> m -> "dict";
             case Namespace n -> "namespace";

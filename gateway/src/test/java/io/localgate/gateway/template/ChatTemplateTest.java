@@ -439,6 +439,8 @@ class ChatTemplateTest {
                     .isInstanceOfSatisfying(TemplateException.class, e -> {
                         assertThat(e.getMessage()).isEqualTo("System role not supported");
                         assertThat(e.raisedByTemplate()).isTrue();
+                        assertThat(e.line()).isEqualTo(1);
+                        assertThat(e.column()).isEqualTo(41);
                     });
         }
 
@@ -508,6 +510,14 @@ class ChatTemplateTest {
                     .isInstanceOf(TemplateException.class).hasMessageContaining("loop iterations");
             assertThatThrownBy(() -> render("{{ 'ab' * 100000000 }}"))
                     .isInstanceOf(TemplateException.class).hasMessageContaining("Result too large");
+        }
+
+        @Test
+        void turnsAbsurdNestingIntoAnError() {
+            assertThatThrownBy(() -> ChatTemplate.compile("{{ " + "(".repeat(100_000) + "1" + ")".repeat(100_000) + " }}"))
+                    .isInstanceOf(TemplateException.class).hasMessageContaining("nested too deeply");
+            assertThatThrownBy(() -> render("{% set xs = [] %}{% set _ = xs.append(xs) %}{{ xs | tojson }}"))
+                    .isInstanceOf(TemplateException.class).hasMessageContaining("too deep");
         }
 
         @Test
