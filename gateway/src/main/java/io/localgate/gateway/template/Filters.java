@@ -44,7 +44,7 @@ final class Filters {
             case "replace" -> Strings.replace(text(value, name), text(args.require(0, "old", name), name),
                     text(args.require(1, "new", name), name), integer(args.get(2, "count", -1L)));
             case "reverse" -> value instanceof String s ? new StringBuilder(s).reverse().toString()
-                    : Values.iterate(value).reversed();
+                    : new ArrayList<>(Values.iterate(value).reversed());
             case "round" -> round(value, args.check(name, 2, "precision", "method"));
             case "safe" -> value;
             case "string" -> Values.toText(value);
