@@ -142,7 +142,7 @@ final class GgufTokenizer implements Tokenizer {
     private static String withoutLoneSurrogates(String text) {
         for (int i = 0; i < text.length(); i++) {
             if (Character.isSurrogate(text.charAt(i))) {
-                int[] cpts = text.codePoints().map(c -> Character.isSurrogate((char) c) && c <= 0xFFFF ? 0xFFFD : c).toArray();
+                int[] cpts = text.codePoints().map(c -> c <= 0xFFFF && Character.isSurrogate((char) c) ? 0xFFFD : c).toArray();
                 return new String(cpts, 0, cpts.length);
             }
         }

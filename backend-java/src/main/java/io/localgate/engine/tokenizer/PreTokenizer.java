@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 final class PreTokenizer {
 
     /** One split rule: appends the lengths (in code points) of the pieces it cuts {@code [from, to)} into. */
-    sealed interface Rule permits Gpt2Words, Llama3Words, RegexRule {
+    sealed interface Rule permits Gpt2Words, Llama3Words, GroupedDigits, RegexRule {
         void split(Text text, int from, int to, IntList lengths);
     }
 
@@ -272,6 +272,30 @@ final class PreTokenizer {
     }
 
     /**
+     * llama.cpp's digit grouping (afmoe, tiny_aya): each run of digits ({@code \p{N}}) is cut into groups of
+     * three from the right; the text before a run stays joined to the run's first group, as in its matcher.
+     */
+    record GroupedDigits() implements Rule {
+        @Override
+        public void split(Text t, int from, int to, IntList lengths) {
+            var cutter = new Cutter(lengths, from);
+            int pos = from;
+            while (pos < to) {
+                if (!isNumber(t.flags(pos, from, to))) {
+                    pos++;
+                    continue;
+                }
+                int start = pos;
+                while (isNumber(t.flags(pos, from, to))) pos++;
+                int group = start + (pos - start) % 3;
+                if (group > start) cutter.cut(group);
+                for (; group < pos; group += 3) cutter.cut(group + 3);
+            }
+            cutter.cut(to);
+        }
+    }
+
+    /**
      * A regex run as llama.cpp runs one through {@code std::regex}: a regex with Unicode classes is matched
      * on the {@linkplain Text#collapsed() collapsed} text with each class rewritten to its placeholder byte
      * plus its ASCII members; any other on the {@linkplain Text#wide() wide} text. Pieces between matches
@@ -286,13 +310,28 @@ final class PreTokenizer {
                 {"\\p{P}", "\u00D3", "!-#%-*,-/:-;?-@\\[-\\]_\\{\\}"},
                 {"\\p{M}", "\u00D4", ""},
                 {"\\p{S}", "\u00D5", "\\$\\+<=>\\^`\\|~"},
+                // llama.cpp folds the letter subclasses into \p{L}, ASCII members included
+                {"\\p{Lu}", "\u00D2", "A-Za-z"},
+                {"\\p{Ll}", "\u00D2", "A-Za-z"},
+                {"\\p{Lt}", "\u00D2", "A-Za-z"},
+                {"\\p{Lm}", "\u00D2", "A-Za-z"},
+                {"\\p{Lo}", "\u00D2", "A-Za-z"},
         };
+
+        /**
+         * {@code ((?=[X])([^Y]))}: one character of X that is not in Y. std::regex and java.util.regex agree on
+         * it, but Java recurses once per repetition of such a group, so it is rewritten as the equivalent
+         * class {@code [X&&[^Y]]}, which Java repeats in a loop.
+         */
+        private static final Pattern GUARDED_CHARACTER = Pattern.compile("\\(\\(\\?=\\[([^\\]]*)]\\)\\(\\[\\^([^\\]]*)]\\)\\)");
 
         /** Compiles one of llama.cpp's (ECMAScript) pre-tokenizer regexes. */
         static RegexRule of(String llamaRegex) {
             boolean collapsed = false;
             for (String[] c : CLASSES) collapsed |= llamaRegex.contains(c[0]);
-            return new RegexRule(Pattern.compile(toJava(llamaRegex, collapsed)), collapsed);
+            String java = GUARDED_CHARACTER.matcher(toJava(llamaRegex, collapsed))
+                    .replaceAll(m -> Matcher.quoteReplacement("[" + m.group(1) + "&&[^" + m.group(2) + "]]"));
+            return new RegexRule(Pattern.compile(java), collapsed);
         }
 
         static char placeholder(int category) {
