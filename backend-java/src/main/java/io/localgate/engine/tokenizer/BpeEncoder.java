@@ -35,14 +35,16 @@ final class BpeEncoder implements TextEncoder {
         rankOfPair = new LongIntMap(merges.length);
         mergedPieceOfRank = new int[merges.length];
         for (int rank = 0; rank < merges.length; rank++) {
+            // "left right"; llama.cpp splits at the first space after the first character (none: an empty pair)
             String merge = merges[rank];
-            // llama.cpp splits at the first space after the first character; none means an empty pair
             int space = merge.indexOf(' ', 1);
-            String left = space < 0 ? "" : merge.substring(0, space);
-            String right = space < 0 ? "" : merge.substring(space + 1);
-            long pair = pair(piece(left, extraPieces), piece(right, extraPieces));
+            int leftEnd = space < 0 ? 0 : space;
+            int rightStart = space < 0 ? merge.length() : space + 1;
+            long pair = pair(piece(merge, 0, leftEnd, extraPieces), piece(merge, rightStart, merge.length(), extraPieces));
             if (rankOfPair.putIfAbsent(pair, rank)) {
-                mergedPieceOfRank[rank] = piece(left + right, extraPieces);
+                int merged = vocab.idOfJoined(merge, 0, leftEnd, rightStart, merge.length());
+                mergedPieceOfRank[rank] = merged != Vocabulary.NONE ? merged
+                        : extraPiece(merge.substring(0, leftEnd) + merge.substring(rightStart), extraPieces);
             }
         }
         for (int b = 0; b < 256; b++) {
@@ -52,9 +54,13 @@ final class BpeEncoder implements TextEncoder {
         }
     }
 
-    private int piece(String text, Map<String, Integer> extraPieces) {
-        int id = vocab.id(text);
-        if (id != Vocabulary.NONE) return id;
+    /** The piece id of {@code s[from, to)}: its token id, or an id of its own beyond the vocabulary. */
+    private int piece(String s, int from, int to, Map<String, Integer> extraPieces) {
+        int id = vocab.id(s, from, to);
+        return id != Vocabulary.NONE ? id : extraPiece(s.substring(from, to), extraPieces);
+    }
+
+    private int extraPiece(String text, Map<String, Integer> extraPieces) {
         return extraPieces.computeIfAbsent(text, t -> vocab.size() + extraPieces.size());
     }
 

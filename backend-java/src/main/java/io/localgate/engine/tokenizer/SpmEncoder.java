@@ -62,12 +62,11 @@ final class SpmEncoder implements TextEncoder {
             if (next[left] >= 0) offer(queue, s, start, length, left, next[left]);
         }
         for (int i = 0; i >= 0 && n > 0; i = next[i]) {
-            String symbol = s.substring(start[i], start[i] + length[i]);
-            int token = vocab.id(symbol);
+            int token = vocab.id(s, start[i], start[i] + length[i]);
             if (token != Vocabulary.NONE) {
                 out.add(token);
             } else {
-                appendBytes(symbol, out);
+                appendBytes(s.substring(start[i], start[i] + length[i]), out);
             }
         }
     }
@@ -79,7 +78,7 @@ final class SpmEncoder implements TextEncoder {
 
     /** The merge priority of the pair (lower first), or {@link #NO_TOKEN} when it forms no token. */
     private int priority(String s, int[] start, int[] length, int left, int right) {
-        int token = vocab.id(s.substring(start[left], start[right] + length[right]));
+        int token = vocab.id(s, start[left], start[right] + length[right]);
         return token == Vocabulary.NONE ? NO_TOKEN : ~orderedBits(vocab.score(token));
     }
 

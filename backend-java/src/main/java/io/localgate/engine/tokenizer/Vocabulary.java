@@ -8,10 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -72,7 +70,7 @@ final class Vocabulary {
     private final String[] texts;
     private final float[] scores;
     private final int[] attributes;
-    private final Map<String, Integer> ids;
+    private final TextIndex ids;
     private final int bos;
     private final int eos;
     private final int unknown;
@@ -125,8 +123,17 @@ final class Vocabulary {
 
     /** The token whose text this is, or {@link #NONE}. */
     int id(String text) {
-        Integer id = ids.get(text);
-        return id == null ? NONE : id;
+        return ids.id(text);
+    }
+
+    /** The token whose text is {@code s[from, to)}, or {@link #NONE}. */
+    int id(String s, int from, int to) {
+        return ids.id(s, from, to);
+    }
+
+    /** The token whose text is {@code s[from1, to1)} followed by {@code s[from2, to2)}, or {@link #NONE}. */
+    int idOfJoined(String s, int from1, int to1, int from2, int to2) {
+        return ids.idOfJoined(s, from1, to1, from2, to2);
     }
 
     int bos() {
@@ -171,7 +178,7 @@ final class Vocabulary {
         private final String[] texts;
         private final float[] scores;
         private final int[] attributes;
-        private final Map<String, Integer> ids;
+        private final TextIndex ids;
         private int bos;
         private int eos;
         private int unknown;
@@ -188,12 +195,11 @@ final class Vocabulary {
                     .orElseThrow(() -> new GgufException("metadata tokenizer.ggml.tokens is missing"));
             int n = raw.length;
             texts = new String[n];
-            ids = HashMap.newHashMap(n);
             for (int i = 0; i < n; i++) {
                 // llama.cpp renames empty tokens so that every token has a text of its own
                 texts[i] = raw[i].isEmpty() ? "[EMPTY_" + i + "]" : raw[i];
-                ids.put(texts[i], i);
             }
+            ids = new TextIndex(texts);
             scores = readScores(metadata, n);
             attributes = readAttributes(metadata, n);
 
@@ -238,7 +244,7 @@ final class Vocabulary {
         private int findByTextAndMarkControl(Set<String> candidates) {
             int found = NONE;
             for (String text : candidates) {
-                int id = ids.getOrDefault(text, NONE);
+                int id = ids.id(text);
                 if (id != NONE && (found == NONE || id < found)) found = id;
             }
             if (found != NONE) attributes[found] |= CONTROL;
@@ -287,7 +293,7 @@ final class Vocabulary {
         }
 
         private int endOfGenerationWithText(String text) {
-            int id = ids.getOrDefault(text, NONE);
+            int id = ids.id(text);
             return id != NONE && endOfGeneration[id] ? id : NONE;
         }
 
@@ -320,8 +326,8 @@ final class Vocabulary {
         }
 
         private void setAttribute(String text, int attribute, boolean value) {
-            Integer id = ids.get(text);
-            if (id == null) return;
+            int id = ids.id(text);
+            if (id == NONE) return;
             attributes[id] = value ? attributes[id] | attribute : attributes[id] & ~attribute;
         }
 

@@ -62,35 +62,36 @@ final class WordPieceEncoder implements TextEncoder {
         if (buffer.isEmpty()) return;
         String word = "\u2581" + buffer;
         buffer.setLength(0);
-        int[] ends = new int[word.length()];
-        int count = 0;
         IntList tokens = new IntList(4);
-        int start = 0;
-        while (start < word.length()) {
-            // candidate ends, nearest first, up to the longest token's length in bytes
-            count = 0;
-            int bytes = 0;
-            for (int end = start; end < word.length() && bytes < maxTokenBytes + 1; ) {
-                int cpt = word.codePointAt(end);
-                end += Character.charCount(cpt);
-                bytes += utf8Length(cpt);
-                if (bytes <= maxTokenBytes + 1) ends[count++] = end;
-            }
-            int matched = -1;
-            for (int k = count - 1; k >= 0 && matched < 0; k--) {
-                int id = vocab.id(word.substring(start, ends[k]));
-                if (id != Vocabulary.NONE) {
-                    tokens.add(id);
-                    matched = ends[k];
-                }
-            }
-            if (matched < 0) {
+        for (int start = 0; start < word.length(); ) {
+            start = appendLongestTokenAt(word, start, tokens);
+            if (start < 0) {
                 if (vocab.unknown() != Vocabulary.NONE) out.add(vocab.unknown());
                 return;
             }
-            start = matched;
         }
         for (int i = 0; i < tokens.size(); i++) out.add(tokens.get(i));
+    }
+
+    /** Appends the longest token that starts at start and returns where it ends, or -1 when none does. */
+    private int appendLongestTokenAt(String word, int start, IntList tokens) {
+        IntList ends = new IntList(16);
+        int bytes = 0;
+        for (int end = start; end < word.length(); ) {
+            int cpt = word.codePointAt(end);
+            end += Character.charCount(cpt);
+            bytes += utf8Length(cpt);
+            if (bytes > maxTokenBytes) break;
+            ends.add(end);
+        }
+        for (int k = ends.size() - 1; k >= 0; k--) {
+            int id = vocab.id(word, start, ends.get(k));
+            if (id != Vocabulary.NONE) {
+                tokens.add(id);
+                return ends.get(k);
+            }
+        }
+        return -1;
     }
 
     private static int utf8Length(int cpt) {

@@ -270,6 +270,27 @@ class TokenizerBehaviourTest {
         assertThat(tokenizer.encode("a", true, false)).containsExactly(1, 3);
     }
 
+    @Test
+    void spmPrefixesASpaceUnlessTheMetadataSaysNot() {
+        var tokens = new String[] {"<unk>", "<s>", "</s>", "▁a", "a"};
+        Tokenizer prefixing = Tokenizers.fromGguf(metadataOf(Map.of("tokenizer.ggml.model", "llama",
+                "tokenizer.ggml.tokens", tokens)));
+        assertThat(prefixing.encode("a", true, true)).containsExactly(1, 3);
+        Tokenizer plain = Tokenizers.fromGguf(metadataOf(Map.of("tokenizer.ggml.model", "llama",
+                "tokenizer.ggml.tokens", tokens, "tokenizer.ggml.add_space_prefix", false,
+                "tokenizer.ggml.add_bos_token", false, "tokenizer.ggml.add_eos_token", true)));
+        assertThat(plain.encode("a", true, true)).containsExactly(4, 2);
+    }
+
+    @Test
+    void aBpeVocabularyWithoutPreTokenizerUsesLlamaCppsDefault() {
+        assertThat(Tokenizers.unsupportedReason(withoutKey(qwen2Metadata, "tokenizer.ggml.pre"))).isEmpty();
+        Tokenizer unnamed = Tokenizers.fromGguf(withoutKey(qwen2Metadata, "tokenizer.ggml.pre"));
+        Tokenizer named = Tokenizers.fromGguf(withPre(qwen2Metadata, "default"));
+        String text = "Hello, world! 12345 ... ok";
+        assertThat(unnamed.encode(text, false, false)).containsExactly(named.encode(text, false, false));
+    }
+
     static GgufMetadata withPre(GgufMetadata metadata, String pre) {
         var entries = new LinkedHashMap<>(metadata.entries());
         entries.put("tokenizer.ggml.pre", new GgufMetadata.Entry(GgufValueType.STRING, null, pre));
@@ -282,12 +303,13 @@ class TokenizerBehaviourTest {
         return new GgufMetadata(entries);
     }
 
-    /** Metadata from plain values: String, Long, String[], float[], long[] (as INT32). */
+    /** Metadata from plain values: String, Long, Boolean, String[], float[], long[] (as INT32). */
     static GgufMetadata metadataOf(Map<String, Object> values) {
         Map<String, GgufMetadata.Entry> entries = new LinkedHashMap<>();
         values.forEach((key, value) -> entries.put(key, switch (value) {
             case String s -> new GgufMetadata.Entry(GgufValueType.STRING, null, s);
             case Long l -> new GgufMetadata.Entry(GgufValueType.UINT32, null, l);
+            case Boolean b -> new GgufMetadata.Entry(GgufValueType.BOOL, null, b);
             case String[] a -> new GgufMetadata.Entry(GgufValueType.ARRAY, GgufValueType.STRING, a);
             case float[] a -> new GgufMetadata.Entry(GgufValueType.ARRAY, GgufValueType.FLOAT32, a);
             case long[] a -> new GgufMetadata.Entry(GgufValueType.ARRAY, GgufValueType.INT32, a);
