@@ -70,8 +70,7 @@ public final class LlamaCppBackend implements Backend {
         Arena arena = Arena.ofShared();
         try {
             var model = NativeModel.loadModel(lib, new ModelSpec(file.getFileName().toString(), file, 0, 0, 0, 0), arena, true);
-            var tokenizer = new NativeTokenizer(lib.api(), lib.api().modelGetVocab(model).reinterpret(arena, null), checked.addSpacePrefix(),
-                    checked.unknownToken());
+            var tokenizer = new NativeTokenizer(lib.api(), lib.api().modelGetVocab(model).reinterpret(arena, null), checked.spelling());
             return new VocabularyOnly(tokenizer, arena);
         } catch (ModelLoadException | RuntimeException e) {
             arena.close();

@@ -21,18 +21,14 @@ import java.util.Set;
  * every offset and size is checked there, so a truncated or corrupted file is our error (naming the
  * byte offset) instead of a fault inside llama.cpp.
  *
- * @param info           the description for the SPI
- * @param addSpacePrefix {@code tokenizer.ggml.add_space_prefix} (SentencePiece's leading "▁"; on unless
- *                       the file says otherwise), which llama.cpp's API does not expose
- * @param unknownToken   {@code tokenizer.ggml.unknown_token_id}, or -1; llama.cpp's API does not expose it either
+ * @param info     the description for the SPI
+ * @param spelling for a vocabulary llama.cpp cannot spell every text with, the tokenizer for such text
  */
-record ModelFile(ModelInfo info, boolean addSpacePrefix, int unknownToken) {
+record ModelFile(ModelInfo info, Optional<SpellingFallback> spelling) {
 
     static ModelFile read(Path path) throws ModelLoadException {
         try (GgufFile file = GgufFile.open(path)) {
-            GgufMetadata meta = file.metadata();
-            return new ModelFile(describe(file), meta.findBoolean("tokenizer.ggml.add_space_prefix").orElse(true),
-                    meta.findInt("tokenizer.ggml.unknown_token_id").orElse(-1));
+            return new ModelFile(describe(file), SpellingFallback.forVocabulary(file.metadata()));
         } catch (IOException e) {
             throw new ModelLoadException(ModelLoadException.Reason.IO, "cannot read " + path + ": " + e, e);
         } catch (GgufException e) {

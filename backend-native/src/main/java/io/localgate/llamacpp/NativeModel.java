@@ -96,7 +96,7 @@ final class NativeModel implements LoadedModel {
                 throw new ModelLoadException(ModelLoadException.Reason.UNSUPPORTED,
                         "llama.cpp gave each sequence " + perSequence + " tokens of context, not the " + contextSize + " asked for");
             }
-            var tokenizer = new NativeTokenizer(api, vocab, file.addSpacePrefix(), file.unknownToken());
+            var tokenizer = new NativeTokenizer(api, vocab, file.spelling());
             var loop = new DecodeLoop(library, context, tokenizer, contextSize, parallel, api.nBatch(context));
             var loaded = new NativeModel(file.info(), modelArena, contextArena, tokenizer, contextSize, loop, spec.id());
             loaded.loopThread.start();

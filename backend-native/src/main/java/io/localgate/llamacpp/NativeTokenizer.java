@@ -8,15 +8,15 @@ import io.localgate.llamacpp.ffi.Llama;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
  * llama.cpp's own tokenizer ({@code llama_tokenize}, {@code llama_token_to_piece}) for a loaded
  * vocabulary. Thread-safe, as llama.cpp's tokenizer is. Token ids are checked before they cross
  * the boundary, since llama.cpp throws (ending the process) for ids past the vocabulary.
  *
- * <p>One case llama.cpp cannot handle: a SentencePiece vocabulary without byte tokens (TinyStories
- * has none) aborts on a character it cannot spell. Such text goes to {@link SpmWithoutByteTokens}
- * instead, which tokenizes the same way but spells those characters with the unknown token.
+ * <p>One case llama.cpp cannot handle: with a SentencePiece vocabulary without byte tokens (TinyStories
+ * has none) it aborts on a character it cannot spell. Such text goes to the {@link SpellingFallback}.
  */
 final class NativeTokenizer implements Tokenizer {
 
@@ -26,21 +26,15 @@ final class NativeTokenizer implements Tokenizer {
     private final int vocabSize;
     private final int bos;
     private final int eos;
-    private final SpmWithoutByteTokens unspellable; // null unless the vocabulary needs it
+    private final Optional<SpellingFallback> spelling;
 
-    /**
-     * @param addSpacePrefix whether SentencePiece text starts with "▁" ({@code tokenizer.ggml.add_space_prefix})
-     * @param unknownToken   {@code tokenizer.ggml.unknown_token_id}, or -1 when the file does not say
-     */
-    NativeTokenizer(Llama api, MemorySegment vocab, boolean addSpacePrefix, int unknownToken) {
+    NativeTokenizer(Llama api, MemorySegment vocab, Optional<SpellingFallback> spelling) {
         this.api = api;
         this.vocab = vocab;
         this.vocabSize = api.vocabNTokens(vocab);
         this.bos = api.vocabBos(vocab);
         this.eos = api.vocabEos(vocab);
-        this.unspellable = api.vocabType(vocab) == Llama.VOCAB_TYPE_SPM
-                ? SpmWithoutByteTokens.ifNeeded(api, vocab, vocabSize, addSpacePrefix, unknownToken)
-                : null;
+        this.spelling = spelling;
     }
 
     @Override
@@ -50,8 +44,8 @@ final class NativeTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
-        if (unspellable != null && !unspellable.llamaCanSpell(text)) {
-            return unspellable.encode(text, addSpecial, parseSpecial);
+        if (spelling.isPresent() && !spelling.get().llamaCanSpell(text)) {
+            return spelling.get().encode(text, addSpecial, parseSpecial);
         }
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         try (Arena arena = Arena.ofConfined()) {

@@ -7,13 +7,10 @@ import io.localgate.backend.LoadedModel;
 import io.localgate.backend.ModelSpec;
 import io.localgate.backend.SamplingParams;
 import io.localgate.engine.gguf.GgufFile;
-import io.localgate.llamacpp.ffi.Llama;
-import io.localgate.llamacpp.ffi.LlamaLibrary;
 import java.io.ByteArrayOutputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,38 +22,39 @@ import org.junit.jupiter.api.Test;
  * TinyStories-656K's SentencePiece vocabulary has no byte tokens: llama.cpp aborts the process
  * ({@code std::out_of_range} in {@code byte_to_token}) on {@code héllo wörld 日本語}. The bridge must
  * not let such text reach llama.cpp, and must tokenize it as llama.cpp would, with the unknown token
- * for what the vocabulary cannot spell.
+ * for what the vocabulary cannot spell (the {@code java} backend's tokenizer does that).
  */
 class UnspellableTextTest {
 
     private static final String UNSPELLABLE = "héllo wörld 日本語";
 
-    private static Arena arena;
-    private static NativeTokenizer tokenizer;
-    private static SpmWithoutByteTokens javaSpm;
+    private static final Path TINY = SharedModels.model("TinyStories-656K-Q8_0.gguf");
+
+    private static VocabularyOnly tokenizer;
+    private static SpellingFallback fallback;
 
     @BeforeAll
     static void openVocabulary() throws Exception {
-        LlamaLibrary library = LlamaLibrary.shared();
-        Llama api = library.api();
-        arena = Arena.ofShared();
-        var file = SharedModels.model("TinyStories-656K-Q8_0.gguf");
-        MemorySegment model = NativeModel.loadModel(library, ModelSpec.of("tiny", file), arena, true);
-        MemorySegment vocab = api.modelGetVocab(model).reinterpret(arena, null);
-        tokenizer = new NativeTokenizer(api, vocab, true, 0);
-        javaSpm = SpmWithoutByteTokens.ifNeeded(api, vocab, tokenizer.vocabSize(), true, 0);
+        tokenizer = new LlamaCppBackend().openTokenizer(TINY);
+        try (GgufFile file = GgufFile.open(TINY)) {
+            fallback = SpellingFallback.forVocabulary(file.metadata()).orElseThrow();
+        }
     }
 
     @AfterAll
     static void close() {
-        arena.close();
+        tokenizer.close();
     }
 
     @Test
-    void theVocabularyHasNoByteTokens() {
-        assertThat(javaSpm).isNotNull();
-        assertThat(javaSpm.llamaCanSpell("Once upon a time")).isTrue();
-        assertThat(javaSpm.llamaCanSpell(UNSPELLABLE)).isFalse();
+    void onlyVocabulariesWithoutByteTokensNeedTheFallback() throws Exception {
+        assertThat(fallback.llamaCanSpell("Once upon a time")).isTrue();
+        assertThat(fallback.llamaCanSpell(UNSPELLABLE)).isFalse();
+        for (String model : List.of("stories260K.gguf", "synth-llama-spm-f16.gguf", "synth-qwen2-q4_0.gguf")) {
+            try (GgufFile file = GgufFile.open(SharedModels.model(model))) {
+                assertThat(SpellingFallback.forVocabulary(file.metadata())).as(model).isEmpty();
+            }
+        }
     }
 
     @Test
@@ -74,25 +72,25 @@ class UnspellableTextTest {
 
     @Test
     void aModelGeneratesFromSuchAPrompt() throws Exception {
-        try (LoadedModel model = new LlamaCppBackend().load(new ModelSpec("tiny", SharedModels.model("TinyStories-656K-Q8_0.gguf"), 256, 1, 1, -1))) {
+        try (LoadedModel model = new LlamaCppBackend().load(new ModelSpec("tiny", TINY, 256, 1, 1, -1))) {
             int[] prompt = model.tokenizer().encode(UNSPELLABLE, true, true);
             Collected out = Collected.of(model.submit(new GenerationRequest(prompt, SamplingParams.GREEDY, 8)));
             assertThat(out.tokens()).isNotEmpty();
         }
     }
 
-    /** Where llama.cpp can spell a text, the Java tokenization agrees with it token for token. */
+    /** Where llama.cpp can spell a text, the fallback agrees with it token for token: which one runs makes no difference. */
     @Test
     void theJavaTokenizationEqualsLlamaCppsOnSpellableText() throws Exception {
         var texts = new ArrayList<>(List.of("Once upon a time", "Hello world", " leading space", "", "  two  spaces ",
                 "<unk>Once<unk> upon<unk>a time", "Lily saw a big dog.\nThe dog was happy!", "a", " ", "\n\n"));
         texts.addAll(List.of(Files.readString(SharedModels.vocab("ggml-vocab-llama-spm.gguf.inp")).split("\n__ggml_vocab_test__\n")));
-        texts.removeIf(text -> !javaSpm.llamaCanSpell(text));
+        texts.removeIf(text -> !fallback.llamaCanSpell(text));
         assertThat(texts).hasSizeGreaterThan(20);
         for (String text : texts) {
             for (boolean addSpecial : new boolean[] {false, true}) {
                 for (boolean parseSpecial : new boolean[] {false, true}) {
-                    assertThat(javaSpm.encode(text, addSpecial, parseSpecial))
+                    assertThat(fallback.encode(text, addSpecial, parseSpecial))
                             .as("'%s' add_special=%s parse_special=%s", text, addSpecial, parseSpecial)
                             .containsExactly(tokenizer.encode(text, addSpecial, parseSpecial));
                 }
@@ -101,7 +99,7 @@ class UnspellableTextTest {
     }
 
     private static int unknownToken() throws Exception {
-        try (GgufFile file = GgufFile.open(SharedModels.model("TinyStories-656K-Q8_0.gguf"))) {
+        try (GgufFile file = GgufFile.open(TINY)) {
             return file.metadata().getInt("tokenizer.ggml.unknown_token_id");
         }
     }

@@ -2,6 +2,9 @@ package io.localgate.llamacpp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.localgate.backend.Tokenizer;
+import io.localgate.engine.gguf.GgufFile;
+import io.localgate.engine.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,7 +22,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Token ids through llama.cpp against llama.cpp's tokenizer test vectors ({@code shared/models/vocab}:
  * {@code NAME.gguf.inp} texts, {@code NAME.gguf.out} ids, tokenized without special tokens) and the
- * embedding model's reference tokens. These check the tokenizer calls of the bridge.
+ * embedding model's reference tokens; and against the {@code java} backend's tokenizer. These check the
+ * tokenizer calls of the bridge, and that both backends tokenize alike.
  */
 class VocabularyParityTest {
 
@@ -43,6 +48,29 @@ class VocabularyParityTest {
                         : Arrays.stream(lines.get(i).strip().split(" ")).mapToInt(Integer::parseInt).toArray();
                 assertThat(tokenizer.encode(texts.get(i), false, false)).as("%s, text %d: '%s'", vocabulary, i, texts.get(i))
                         .containsExactly(expected);
+            }
+        }
+    }
+
+    /** The {@code java} backend's tokenizer gives the same ids, also with special tokens added and parsed. */
+    @ParameterizedTest
+    @MethodSource("vocabularies")
+    void theJavaBackendsTokenizerAgrees(String vocabulary) throws Exception {
+        Tokenizer java;
+        try (GgufFile file = GgufFile.open(SharedModels.vocab(vocabulary))) {
+            Assumptions.assumeTrue(Tokenizers.unsupportedReason(file.metadata()).isEmpty(),
+                    () -> "the java backend does not tokenize " + vocabulary + ": " + Tokenizers.unsupportedReason(file.metadata()).get());
+            java = Tokenizers.fromGguf(file.metadata());
+        }
+        List<String> texts = texts(Files.readString(SharedModels.vocab(vocabulary + ".inp")));
+        try (VocabularyOnly llama = backend.openTokenizer(SharedModels.vocab(vocabulary))) {
+            for (String text : texts) {
+                for (boolean addSpecial : new boolean[] {false, true}) {
+                    for (boolean parseSpecial : new boolean[] {false, true}) {
+                        assertThat(java.encode(text, addSpecial, parseSpecial)).as("%s: '%s' add_special=%s parse_special=%s", vocabulary,
+                                text, addSpecial, parseSpecial).containsExactly(llama.encode(text, addSpecial, parseSpecial));
+                    }
+                }
             }
         }
     }

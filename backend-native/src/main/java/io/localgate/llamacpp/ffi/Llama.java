@@ -31,14 +31,6 @@ public final class Llama {
     /** {@code ggml_version()} of the same release. */
     public static final String PINNED_GGML_VERSION = "0.23.0";
 
-    /** {@code enum llama_vocab_type}. */
-    public static final int VOCAB_TYPE_SPM = 1;
-    /** {@code enum llama_token_attr} bits. */
-    public static final int TOKEN_ATTR_UNKNOWN = 1;
-    public static final int TOKEN_ATTR_CONTROL = 1 << 3;
-    public static final int TOKEN_ATTR_USER_DEFINED = 1 << 4;
-    public static final int TOKEN_ATTR_LSTRIP = 1 << 7;
-    public static final int TOKEN_ATTR_RSTRIP = 1 << 8;
     /** {@code enum ggml_backend_dev_type}. */
     public static final int DEVICE_TYPE_GPU = 1;
     public static final int DEVICE_TYPE_IGPU = 2;
@@ -76,16 +68,10 @@ public final class Llama {
     private final MethodHandle getLogitsIth;
 
     private final MethodHandle vocabNTokens;
-    private final MethodHandle vocabType;
     private final MethodHandle vocabBos;
     private final MethodHandle vocabEos;
     private final MethodHandle vocabIsEog;
     private final MethodHandle vocabIsControl;
-    private final MethodHandle vocabGetAttr;
-    private final MethodHandle vocabGetText;
-    private final MethodHandle vocabGetScore;
-    private final MethodHandle vocabGetAddBos;
-    private final MethodHandle vocabGetAddEos;
     private final MethodHandle tokenize;
     private final MethodHandle tokenToPiece;
 
@@ -146,16 +132,10 @@ public final class Llama {
         getLogitsIth = binder.bind("llama_get_logits_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
 
         vocabNTokens = binder.bind("llama_vocab_n_tokens", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        vocabType = binder.bind("llama_vocab_type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         vocabBos = binder.bind("llama_vocab_bos", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         vocabEos = binder.bind("llama_vocab_eos", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         vocabIsEog = binder.bind("llama_vocab_is_eog", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT));
         vocabIsControl = binder.bind("llama_vocab_is_control", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT));
-        vocabGetAttr = binder.bind("llama_vocab_get_attr", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        vocabGetText = binder.bind("llama_vocab_get_text", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
-        vocabGetScore = binder.bind("llama_vocab_get_score", FunctionDescriptor.of(JAVA_FLOAT, ADDRESS, JAVA_INT));
-        vocabGetAddBos = binder.bind("llama_vocab_get_add_bos", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
-        vocabGetAddEos = binder.bind("llama_vocab_get_add_eos", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
         tokenize = binder.bind("llama_tokenize",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_BOOLEAN, JAVA_BOOLEAN));
         tokenToPiece = binder.bind("llama_token_to_piece",
@@ -414,14 +394,6 @@ public final class Llama {
         }
     }
 
-    public int vocabType(MemorySegment vocab) {
-        try {
-            return (int) vocabType.invokeExact(vocab);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
     public int vocabBos(MemorySegment vocab) {
         try {
             return (int) vocabBos.invokeExact(vocab);
@@ -449,49 +421,6 @@ public final class Llama {
     public boolean vocabIsControl(MemorySegment vocab, int token) {
         try {
             return (boolean) vocabIsControl.invokeExact(vocab, token);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** Token attribute bits; the token must be in range (llama.cpp throws past the end, which ends the process). */
-    public int vocabGetAttr(MemorySegment vocab, int token) {
-        try {
-            return (int) vocabGetAttr.invokeExact(vocab, token);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** The token's text as stored in the vocabulary; the token must be in range. */
-    public MemorySegment vocabGetText(MemorySegment vocab, int token) {
-        try {
-            return (MemorySegment) vocabGetText.invokeExact(vocab, token);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** The token's score (SPM merge priority); the token must be in range. */
-    public float vocabGetScore(MemorySegment vocab, int token) {
-        try {
-            return (float) vocabGetScore.invokeExact(vocab, token);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    public boolean vocabGetAddBos(MemorySegment vocab) {
-        try {
-            return (boolean) vocabGetAddBos.invokeExact(vocab);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    public boolean vocabGetAddEos(MemorySegment vocab) {
-        try {
-            return (boolean) vocabGetAddEos.invokeExact(vocab);
         } catch (Throwable t) {
             throw rethrow(t);
         }
