@@ -64,7 +64,12 @@ run() {
 
   echo "== machine"
   nproc
-  if [ "$cuda" = ON ]; then nvidia-smi -L || die "nvidia-smi found no GPU"; nvcc --version | tail -1; fi
+  if [ "$cuda" = ON ]; then
+    [ -d /usr/local/cuda/bin ] && export PATH="$PATH:/usr/local/cuda/bin"
+    nvidia-smi -L || die "nvidia-smi found no GPU"
+    command -v nvcc >/dev/null || die "no nvcc on this machine (CUDA toolkit)"
+    nvcc --version | tail -1
+  fi
   cmake --version | head -1
 
   echo "== llama.cpp $pinned_commit from the bundle"
