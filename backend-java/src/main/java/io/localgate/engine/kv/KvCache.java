@@ -46,11 +46,6 @@ public final class KvCache implements AutoCloseable {
         this.lengths = new int[slots];
     }
 
-    /** Bytes a cache of this shape takes. */
-    public static long bytes(int layers, int slots, int contextSize, int kvDim) {
-        return 2L * layers * slots * contextSize * kvDim * Short.BYTES;
-    }
-
     public int layers() {
         return keys.length;
     }

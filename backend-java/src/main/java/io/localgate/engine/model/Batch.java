@@ -51,10 +51,6 @@ public final class Batch {
         return size;
     }
 
-    public int capacity() {
-        return tokens.length;
-    }
-
     public int token(int row) {
         return tokens[row];
     }

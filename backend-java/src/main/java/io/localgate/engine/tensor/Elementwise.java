@@ -34,7 +34,7 @@ public final class Elementwise {
         int grouped = n - n % SILU_GROUP;
         for (int i = 0; i < grouped; i++) {
             float x = gate[offset + i];
-            out[offset + i] = x / (1f + expf(0f - x)) * up[offset + i];
+            out[offset + i] = x / (1f + vectorExpf(0f - x)) * up[offset + i];
         }
         for (int i = grouped; i < n; i++) {
             float x = gate[offset + i];
@@ -52,7 +52,7 @@ public final class Elementwise {
      * and a polynomial for {@code e^b}, at most about 1.5 ulp from the true value. Ported operation for
      * operation (same fused multiply-adds) so that activations round as in llama.cpp.
      */
-    static float expf(float x) {
+    static float vectorExpf(float x) {
         final float r = 0x1.8p23f;
         float z = Math.fma(x, 0x1.715476p+0f, r);
         float n = z - r;

@@ -34,8 +34,4 @@ public final class HalfFloat {
         }
         return (short) ((bits + (0x7FFF + ((bits >>> 16) & 1))) >>> 16);
     }
-
-    public static float roundToBf16(float value) {
-        return bf16ToF32(f32ToBf16(value));
-    }
 }

@@ -68,8 +68,4 @@ public final class Rope {
             }
         }
     }
-
-    public int headDim() {
-        return headDim;
-    }
 }
