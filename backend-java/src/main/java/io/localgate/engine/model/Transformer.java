@@ -54,6 +54,7 @@ public final class Transformer {
     private final MatmulInput attendedInput;
     private final MatmulInput activatedInput;
     private final boolean[] multiRow;
+    private final boolean[] tiledAttention;
     private int[] rowsPerSlot = new int[0];
     private final Attention.Scratch[] attentionScratch;
     private final Logits logits;
@@ -85,6 +86,7 @@ public final class Transformer {
         attendedInput = new MatmulInput(maxRows, config.queryDim());
         activatedInput = new MatmulInput(maxRows, ffn);
         multiRow = new boolean[maxRows];
+        tiledAttention = new boolean[maxRows];
         attentionScratch = new Attention.Scratch[pool.threads()];
         for (int i = 0; i < attentionScratch.length; i++) attentionScratch[i] = new Attention.Scratch(config.headDim());
         logits = new Logits(maxOutputs, config.vocabSize());
@@ -162,9 +164,15 @@ public final class Transformer {
                 int i = task / heads;
                 int h = task % heads;
                 long first = cache.rowOffset(batch.slot(i), 0) + (long) (h / group) * headDim * Short.BYTES;
-                Attention.attend(q, i * qDim + h * headDim, headDim, cache.keys(l), cache.values(l),
-                        first, cache.rowStride(), batch.position(i) + 1, attentionScale,
-                        attended, i * qDim + h * headDim, attentionScratch[part]);
+                if (tiledAttention[i]) {
+                    Attention.attendTiled(q, i * qDim + h * headDim, headDim, cache.keys(l), cache.values(l),
+                            first, cache.rowStride(), batch.position(i) + 1, attentionScale,
+                            attended, i * qDim + h * headDim, attentionScratch[part]);
+                } else {
+                    Attention.attend(q, i * qDim + h * headDim, headDim, cache.keys(l), cache.values(l),
+                            first, cache.rowStride(), batch.position(i) + 1, attentionScale,
+                            attended, i * qDim + h * headDim, attentionScratch[part]);
+                }
             }
         });
         multiply(layer.attentionOutput(), attendedInput.set(attended, rows, multiRow), projected, layer.attentionOutputBias());
@@ -186,13 +194,18 @@ public final class Transformer {
     }
 
     /**
-     * Flags the rows whose sequence has more than one of the {@code rows} rows in the coming products
-     * (after {@link #keepOutputRows}, row {@code i} is output row {@code i}).
+     * Flags each row by how many of the {@code rows} rows its sequence has, which decides the kernels
+     * llama.cpp would use for that sequence alone: matrix-matrix products for more than one row, the
+     * tiled attention for 64 or more (after {@link #keepOutputRows}, row {@code i} is output row {@code i}).
      */
     private void markMultiRow(Batch batch, int rows, boolean outputsOnly) {
         Arrays.fill(rowsPerSlot, 0);
         for (int i = 0; i < rows; i++) rowsPerSlot[slotOf(batch, i, outputsOnly)]++;
-        for (int i = 0; i < rows; i++) multiRow[i] = rowsPerSlot[slotOf(batch, i, outputsOnly)] > 1;
+        for (int i = 0; i < rows; i++) {
+            int sequenceRows = rowsPerSlot[slotOf(batch, i, outputsOnly)];
+            multiRow[i] = sequenceRows > 1;
+            tiledAttention[i] = sequenceRows >= Attention.TILE && config.headDim() % 16 == 0;
+        }
     }
 
     private static int slotOf(Batch batch, int row, boolean outputsOnly) {

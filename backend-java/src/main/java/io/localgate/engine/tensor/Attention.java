@@ -6,21 +6,23 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Causal attention of one query head over F16 keys and values, with the numerics of ggml's CPU
- * {@code flash_attn_ext} (the path llama.cpp takes on CPU for prompts under 64 tokens and for decoding):
- * the query is rounded to F16, each score is an F16 dot product, the softmax runs online in F32, and
- * the weighted sum of values accumulates in F16.
+ * {@code flash_attn_ext}, which has two kernels: {@link #attend} for decoding and short prompts, and
+ * {@link #attendTiled} for prompt chunks of 64 rows or more (when the head size is a multiple of 16).
  */
 public final class Attention {
 
     /** ggml's AVX-512 F16 dot product works in steps of 64 (4 registers of 16 lanes). */
     private static final int STEP = 64;
     private static final int REGISTER = 16;
+    /** Positions per tile of the tiled kernel ({@code GGML_FA_TILE_KV}). */
+    public static final int TILE = 64;
 
     /** Per-thread scratch space for one head. */
     public static final class Scratch {
         final float[] query;
         final float[] accumulator;
         final float[] lanes = new float[STEP];
+        final float[] scores = new float[TILE];
 
         public Scratch(int headDim) {
             query = new float[headDim];
@@ -32,6 +34,9 @@ public final class Attention {
     }
 
     /**
+     * The one-row kernel: the query is rounded to F16, each score is an F16 dot product, the softmax runs
+     * online in F32, and the weighted sum of values accumulates in F16.
+     *
      * @param q         query values ({@code headDim} from {@code qOffset}), already rotated
      * @param keys      F16 keys; key {@code t} of this head starts at byte {@code first + t * stride}
      * @param values    F16 values, laid out as the keys
@@ -69,6 +74,66 @@ public final class Attention {
         }
         float inverse = sum == 0f ? 0f : 1f / sum;
         for (int d = 0; d < headDim; d++) out[outOffset + d] = acc[d] * inverse;
+    }
+
+    /**
+     * The tiled kernel: an F32 query against keys in tiles of 64 positions (scores by fused multiply-adds
+     * in order), the softmax per tile with ggml's vector exp, values accumulated in F32.
+     */
+    public static void attendTiled(float[] q, int qOffset, int headDim, MemorySegment keys, MemorySegment values,
+                                   long first, long stride, int count, float scale, float[] out, int outOffset, Scratch scratch) {
+        float[] acc = scratch.accumulator;
+        float[] scores = scratch.scores;
+        java.util.Arrays.fill(acc, 0, headDim, 0f);
+        float max = Float.NEGATIVE_INFINITY;
+        float sum = 0f;
+        for (int start = 0; start < count; start += TILE) {
+            int valid = Math.min(TILE, count - start);
+            float tileMax = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t < TILE; t++) {
+                float s = Float.NEGATIVE_INFINITY;
+                if (t < valid) {
+                    long offset = first + (start + t) * stride;
+                    s = 0f;
+                    for (int d = 0; d < headDim; d++) {
+                        s = Math.fma(HalfFloat.f16ToF32(keys.get(SHORT, offset + 2L * d)), q[qOffset + d], s);
+                    }
+                    s *= scale;
+                }
+                scores[t] = s;
+                tileMax = Math.max(tileMax, s);
+            }
+            float newMax = Math.max(max, tileMax);
+            if (newMax > max) {
+                float rescale = Libm.expf(max - newMax);
+                for (int d = 0; d < headDim; d++) acc[d] *= rescale;
+                sum *= rescale;
+            }
+            max = newMax;
+            double tileSum = 0;
+            for (int group = 0; group < TILE; group += REGISTER) {
+                for (int t = group; t < group + REGISTER; t++) scores[t] = Elementwise.vectorExpf(scores[t] - max);
+                tileSum += sum16(scores, group);
+            }
+            sum = (float) (sum + tileSum);
+            for (int t = 0; t < valid; t++) {
+                long offset = first + (start + t) * stride;
+                for (int d = 0; d < headDim; d++) {
+                    acc[d] = Math.fma(HalfFloat.f16ToF32(values.get(SHORT, offset + 2L * d)), scores[t], acc[d]);
+                }
+            }
+        }
+        float inverse = sum == 0f ? 0f : 1f / sum;
+        for (int d = 0; d < headDim; d++) out[outOffset + d] = acc[d] * inverse;
+    }
+
+    /** {@code _mm512_reduce_add_ps} of 16 values from {@code offset}. */
+    private static float sum16(float[] v, int o) {
+        float q0 = (v[o] + v[o + 8]) + (v[o + 4] + v[o + 12]);
+        float q1 = (v[o + 1] + v[o + 9]) + (v[o + 5] + v[o + 13]);
+        float q2 = (v[o + 2] + v[o + 10]) + (v[o + 6] + v[o + 14]);
+        float q3 = (v[o + 3] + v[o + 11]) + (v[o + 7] + v[o + 15]);
+        return (q0 + q2) + (q1 + q3);
     }
 
     /**
