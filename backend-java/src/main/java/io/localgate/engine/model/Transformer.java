@@ -120,23 +120,24 @@ public final class Transformer {
         }
         if (rowsPerSlot.length != cache.slots()) rowsPerSlot = new int[cache.slots()];
         int rows = n;
-        markMultiRow(batch, rows, false);
+        classifyRows(batch, rows, false);
         for (int l = 0; l < config.layers(); l++) {
             ModelWeights.Layer layer = weights.layers().get(l);
             attention(l, layer, batch, rows, cache);
             if (l == config.layers() - 1) {
                 // only rows that want logits need the last feed-forward block (as llama.cpp's inp_out_ids)
                 rows = keepOutputRows(batch);
-                markMultiRow(batch, rows, true);
+                classifyRows(batch, rows, true);
             }
-            feedForward(layer, rows);
+            if (rows > 0) feedForward(layer, rows);
         }
         int outputs = batch.outputs();
+        logits.setRows(outputs);
+        if (outputs == 0) return logits;
         for (int i = 0; i < outputs; i++) {
             Elementwise.rmsNorm(x, i * dim, weights.outputNorm(), config.rmsEps(), normed, i * dim, dim);
         }
         multiply(weights.output(), normedInput.set(normed, outputs, multiRow), logits.values(), null);
-        logits.setRows(outputs);
         return logits;
     }
 
@@ -198,7 +199,7 @@ public final class Transformer {
      * llama.cpp would use for that sequence alone: matrix-matrix products for more than one row, the
      * tiled attention for 64 or more (after {@link #keepOutputRows}, row {@code i} is output row {@code i}).
      */
-    private void markMultiRow(Batch batch, int rows, boolean outputsOnly) {
+    private void classifyRows(Batch batch, int rows, boolean outputsOnly) {
         Arrays.fill(rowsPerSlot, 0);
         for (int i = 0; i < rows; i++) rowsPerSlot[slotOf(batch, i, outputsOnly)]++;
         for (int i = 0; i < rows; i++) {
