@@ -184,15 +184,16 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** Frees the slot first, so that a consumer reacting to the end finds it free. */
     private void finish(Sequence s, FinishReason reason) {
+        release(s);
         s.publisher.emit(new TokenEvent.Finished(reason, s.prompt.length, 0, s.generated));
         s.publisher.complete();
-        release(s);
     }
 
     private void fail(Sequence s, Throwable cause) {
-        s.publisher.fail(new IllegalStateException("generation failed: " + cause.getMessage(), cause));
         release(s);
+        s.publisher.fail(new IllegalStateException("generation failed: " + cause.getMessage(), cause));
     }
 
     private void releaseCancelled() {
