@@ -3,6 +3,7 @@ package io.localgate.engine.tensor;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Causal attention of one query head over F16 keys and values, with the numerics of ggml's CPU
@@ -84,7 +85,7 @@ public final class Attention {
                                    long first, long stride, int count, float scale, float[] out, int outOffset, Scratch scratch) {
         float[] acc = scratch.accumulator;
         float[] scores = scratch.scores;
-        java.util.Arrays.fill(acc, 0, headDim, 0f);
+        Arrays.fill(acc, 0, headDim, 0f);
         float max = Float.NEGATIVE_INFINITY;
         float sum = 0f;
         for (int start = 0; start < count; start += TILE) {
@@ -144,7 +145,7 @@ public final class Attention {
         double sum = 0;
         int whole = n - n % STEP;
         if (whole > 0) {
-            java.util.Arrays.fill(lanes, 0f);
+            Arrays.fill(lanes, 0f);
             for (int i = 0; i < whole; i += STEP) {
                 for (int j = 0; j < STEP; j++) {
                     float k = HalfFloat.f16ToF32(keys.get(SHORT, offset + 2L * (i + j)));
