@@ -58,7 +58,8 @@ run() {
   local work=${GPU_CHECK_WORK:-/tmp/gpu-check} jobs=${GPU_CHECK_JOBS:-$(nproc)} cuda=${GPU_CHECK_CUDA:-ON}
   local shape=${GPU_CHECK_MODEL_SHAPE:-2048 16 32 8 5632}
   mkdir -p "$work"
-  local log="$work/gpu-check.log"
+  # global, not local: the EXIT trap runs after this function has returned
+  log="$work/gpu-check.log"
   exec > >(tee "$log") 2>&1
   trap '[ -n "${OUT:-}" ] && cp "$log" "$OUT/" 2>/dev/null || true' EXIT
 
