@@ -7,6 +7,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
@@ -51,6 +53,13 @@ class LocalgatePropertiesTest {
                 "localgate.default.context-size", "2048")));
         assertThat(properties.models().path()).isEqualTo(Path.of("models-here"));
         assertThat(properties.defaults().contextSize()).isEqualTo(2048);
+    }
+
+    @Test
+    void the_documented_example_settings_bind_to_the_defaults() throws Exception {
+        var example = new YamlPropertySourceLoader().load("example", new FileSystemResource("../config/application.example.yaml"));
+        var properties = bind(example.getFirst());
+        assertThat(properties).isEqualTo(bind(new MapPropertySource("empty", Map.of())));
     }
 
     @Test
