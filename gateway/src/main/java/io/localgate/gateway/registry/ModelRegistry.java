@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Executor;
@@ -119,9 +120,10 @@ public final class ModelRegistry implements AutoCloseable {
             log.warn("The models directory {} does not exist: serving no models (set LOCALGATE_MODELS_PATH)", dir);
             return List.of();
         }
-        List<Path> files;
+        Set<Path> files;
         try (Stream<Path> listing = Files.list(dir)) {
-            files = listing.filter(Files::isRegularFile).toList();
+            // a dangling symlink stays in: it is reported as a model that cannot be read, not skipped silently
+            files = listing.filter(file -> !Files.isDirectory(file)).collect(Collectors.toSet());
         } catch (IOException e) {
             throw new IllegalStateException("Cannot list the models directory " + dir + ": " + e.getMessage(), e);
         }
@@ -136,8 +138,8 @@ public final class ModelRegistry implements AutoCloseable {
         for (String id : ids) {
             Path gguf = dir.resolve(id + GGUF);
             Path yaml = dir.resolve(id + YAML);
-            Optional<Path> sameNamedGguf = Files.isRegularFile(gguf) ? Optional.of(gguf) : Optional.empty();
-            if (!Files.isRegularFile(yaml)) {
+            Optional<Path> sameNamedGguf = files.contains(gguf) ? Optional.of(gguf) : Optional.empty();
+            if (!files.contains(yaml)) {
                 declared.add(new Declared.Valid(ModelConfig.plain(id, gguf, defaultBackend)));
                 continue;
             }

@@ -140,6 +140,14 @@ class ModelRegistryTest {
     }
 
     @Test
+    void a_dangling_symlink_is_listed_as_unreadable() throws Exception {
+        Files.createSymbolicLink(dir.resolve("gone.gguf"), dir.resolve("nowhere.gguf"));
+        registry();
+        assertThat(registry.models()).extracting(RegisteredModel::id).containsExactly("gone");
+        assertThat(unavailable(registry.get("gone"))).satisfies(e -> assertThat(e.problem()).isEqualTo(Problem.BROKEN_FILE));
+    }
+
+    @Test
     void aliases_name_the_same_model() throws Exception {
         FakeModelFiles.write(dir, "m.gguf", "reply=a");
         yaml("m", "aliases: [gpt-4o, default]\n");
