@@ -4,9 +4,11 @@ import io.localgate.gateway.json.InvalidFieldException;
 import io.localgate.gateway.prompt.PromptException;
 import io.localgate.gateway.registry.ModelNotFoundException;
 import io.localgate.gateway.registry.ModelUnavailableException;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.server.MethodNotAllowedException;
 import org.springframework.web.server.ResponseStatusException;
@@ -65,9 +67,12 @@ final class ApiErrors {
                     "Unknown request URL: " + where + ". Please check the URL for typos.");
             case METHOD_NOT_ALLOWED -> new ApiException(status, ApiException.INVALID_REQUEST, null, "method_not_allowed",
                     "Method " + request.getMethod() + " is not allowed on " + request.getPath().value()
-                            + (e instanceof MethodNotAllowedException m ? "; use " + m.getSupportedMethods() : "") + ".");
+                            + (e instanceof MethodNotAllowedException m
+                            ? "; use " + m.getSupportedMethods().stream().map(HttpMethod::name).sorted().collect(Collectors.joining(" or "))
+                            : "") + ".");
             case UNSUPPORTED_MEDIA_TYPE -> new ApiException(status, ApiException.INVALID_REQUEST, null, "unsupported_media_type",
-                    "Unsupported Content-Type " + request.getHeaders().getContentType() + ": send application/json.");
+                    "Unsupported Content-Type " + request.getHeaders().getContentType()
+                            + ": the body must be JSON, sent with Content-Type: application/json.");
             default -> status.is5xxServerError()
                     ? serverFault(status, codeOf(status), where + ": " + e.getReason(), e)
                     : new ApiException(status, ApiException.INVALID_REQUEST, null, codeOf(status),

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
-/** The OpenAI API's response objects, as they go on the wire. */
+/**
+ * The OpenAI API's response objects, as they go on the wire. The {@code logprobs} fields are always
+ * null (log-probabilities come with a later issue) but present, as the API defines them.
+ */
 public final class OpenAiObjects {
 
     private OpenAiObjects() {

@@ -156,8 +156,8 @@ public final class ModelRegistry implements AutoCloseable {
         String id = config.id();
         Backend backend = backends.get(config.backend());
         if (backend == null) {
-            String problem = "the backend '" + config.backend() + "' does not exist (there are: "
-                    + String.join(", ", backends.keySet()) + ")";
+            String problem = "the backend '" + config.backend() + "' does not exist ("
+                    + (backends.isEmpty() ? "there are none" : "there are: " + String.join(", ", backends.keySet())) + ")";
             log.error("Model '{}': {}", id, problem);
             return new Availability.Unavailable(new ModelUnavailableException(Problem.BROKEN_CONFIG,
                     "The model '" + id + "' is misconfigured: " + problem + "."));

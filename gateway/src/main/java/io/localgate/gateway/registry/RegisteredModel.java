@@ -101,9 +101,18 @@ public final class RegisteredModel {
             throw new ModelUnavailableException(ModelUnavailableException.Problem.BROKEN_FILE,
                     "The model '" + id + "' failed to load: " + e, e);
         }
+        ChatFormat chat;
+        try {
+            chat = ChatFormat.of(config.template(), model.info(), model.tokenizer());
+        } catch (RuntimeException e) {
+            model.close();
+            log.error("Model '{}' loaded but its tokenizer failed", id, e);
+            throw new ModelUnavailableException(ModelUnavailableException.Problem.BROKEN_FILE,
+                    "The model '" + id + "' loaded but its tokenizer failed: " + e, e);
+        }
         log.info("Loaded model '{}' ({}, {}, context {}) with backend '{}' in {} ms", id, model.info().architecture(),
                 model.info().fileType(), model.contextSize(), ready.backend().id(), (System.nanoTime() - start) / 1_000_000);
-        return new ServingModel(config, model, ChatFormat.of(config.template(), model.info(), model.tokenizer()));
+        return new ServingModel(config, model, chat);
     }
 
     /** The loaded model, when it has been loaded (for shutting down). */
