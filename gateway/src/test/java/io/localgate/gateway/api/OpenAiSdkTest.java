@@ -219,6 +219,15 @@ class OpenAiSdkTest {
     }
 
     @Test
+    void a_client_that_gives_up_on_a_non_streamed_request_cancels_the_generation() {
+        FakeModel slow = fake("slow");
+        int cancelledBefore = slow.cancelled();
+        var impatient = client.withOptions(options -> options.timeout(Duration.ofMillis(500)));
+        assertThatThrownBy(() -> impatient.chat().completions().create(chat("slow").build())).isNotNull();
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.cancelled() == cancelledBefore + 1);
+    }
+
+    @Test
     void a_failure_after_the_stream_began_raises_in_the_sdk() {
         assertThatThrownBy(() -> {
             try (var stream = client.chat().completions().createStreaming(chat("failing").build())) {
