@@ -34,18 +34,6 @@ public class ApiException extends RuntimeException {
         return status;
     }
 
-    public String type() {
-        return type;
-    }
-
-    public String param() {
-        return param;
-    }
-
-    public String code() {
-        return code;
-    }
-
     /** The JSON body. */
     public OpenAiObjects.ErrorEnvelope envelope() {
         return new OpenAiObjects.ErrorEnvelope(new OpenAiObjects.ErrorBody(getMessage(), type, param, code));

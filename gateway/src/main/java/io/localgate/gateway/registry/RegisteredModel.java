@@ -54,11 +54,6 @@ public final class RegisteredModel {
         return created;
     }
 
-    /** What the file says about itself, when it could be read and the backend can run it. */
-    public Optional<ModelInfo> info() {
-        return availability instanceof Availability.Ready ready ? Optional.of(ready.info()) : Optional.empty();
-    }
-
     /**
      * The loaded model; the first call loads it on the loader's thread. Errors with
      * {@link ModelUnavailableException} when the model cannot serve text generation.
