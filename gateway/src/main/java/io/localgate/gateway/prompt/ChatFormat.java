@@ -68,6 +68,11 @@ public final class ChatFormat {
         return new ChatFormat(tokenizer, source, info.bosToken().orElse(""), info.eosToken().orElse(""));
     }
 
+    /** Why the chat template does not compile, when it does not. */
+    public Optional<String> templateError() {
+        return Optional.ofNullable(compileError).map(RuntimeException::getMessage);
+    }
+
     /** The prompt text: the rendered template, asking for the assistant's next message. */
     public String render(List<ChatMessage> messages) {
         if (template == null) {

@@ -105,6 +105,8 @@ public final class RegisteredModel {
             throw new ModelUnavailableException(ModelUnavailableException.Problem.BROKEN_FILE,
                     "The model '" + id + "' loaded but its tokenizer failed: " + e, e);
         }
+        chat.templateError().ifPresent(error ->
+                log.error("Model '{}': its chat template does not compile, so chat requests fail (completions work): {}", id, error));
         log.info("Loaded model '{}' ({}, {}, context {}) with backend '{}' in {} ms", id, model.info().architecture(),
                 model.info().fileType(), model.contextSize(), ready.backend().id(), (System.nanoTime() - start) / 1_000_000);
         return new ServingModel(config, model, chat);

@@ -29,6 +29,7 @@ class ChatFormatTest {
     @Test
     void a_model_without_a_template_gets_chatml_as_llama_cpp_does() {
         var format = ChatFormat.of(Optional.empty(), info(null), tokenizer);
+        assertThat(format.templateError()).isEmpty();
         assertThat(format.render(CONVERSATION)).isEqualTo(CHATML_PROMPT);
         // the tokenizer adds BOS; ChatML's control tokens are parsed as special tokens
         int[] tokens = format.tokenize(CONVERSATION);
@@ -73,6 +74,7 @@ class ChatFormatTest {
     @Test
     void a_template_that_does_not_compile_is_the_models_fault() {
         var format = ChatFormat.of(Optional.of("{% for %}"), info(null), tokenizer);
+        assertThat(format.templateError()).isPresent();
         assertThatThrownBy(() -> format.render(CONVERSATION))
                 .isInstanceOfSatisfying(PromptException.class, e -> assertThat(e.templateBroken()).isTrue())
                 .hasMessageContaining("does not compile");
