@@ -1,0 +1,73 @@
+package io.localgate.engine;
+
+import io.localgate.backend.Generation;
+import io.localgate.backend.GenerationRequest;
+import io.localgate.backend.LoadedModel;
+import io.localgate.backend.ModelInfo;
+import io.localgate.backend.Tokenizer;
+import io.localgate.engine.gguf.GgufFile;
+import io.localgate.engine.kv.KvCache;
+import io.localgate.engine.scheduler.Scheduler;
+import io.localgate.engine.tensor.WorkerPool;
+
+/** A model loaded by the {@code java} backend: the mapped file, its compute threads, KV cache and scheduler loop. */
+final class JavaModel implements LoadedModel {
+
+    private final ModelInfo info;
+    private final Tokenizer tokenizer;
+    private final GgufFile file;
+    private final WorkerPool pool;
+    private final KvCache cache;
+    private final Scheduler scheduler;
+    private boolean closed;
+
+    JavaModel(ModelInfo info, Tokenizer tokenizer, GgufFile file, WorkerPool pool, KvCache cache, Scheduler scheduler) {
+        this.info = info;
+        this.tokenizer = tokenizer;
+        this.file = file;
+        this.pool = pool;
+        this.cache = cache;
+        this.scheduler = scheduler;
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public int contextSize() {
+        return cache.contextSize();
+    }
+
+    @Override
+    public Generation submit(GenerationRequest request) {
+        return scheduler.submit(request);
+    }
+
+    /** Sequences holding a slot now. */
+    int active() {
+        return scheduler.active();
+    }
+
+    /** Sequences waiting for a slot. */
+    int queued() {
+        return scheduler.queued();
+    }
+
+    /** Stops the scheduler loop first (running generations end with an error), then frees the memory. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        scheduler.close();
+        pool.close();
+        cache.close();
+        file.close();
+    }
+}

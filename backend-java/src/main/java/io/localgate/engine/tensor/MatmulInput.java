@@ -1,0 +1,131 @@
+package io.localgate.engine.tensor;
+
+/**
+ * Activation rows on their way into matrix products. The rows are set once per use; the form each
+ * weight type needs ({@link DotType}) is made from them on demand and kept until the rows change, so
+ * that the Q, K and V projections of the same rows share one quantization. Buffers are allocated once,
+ * for {@code capacity} rows.
+ *
+ * <p>Each row also says whether it is one of several rows of its sequence in this product. llama.cpp
+ * multiplies such rows with its matrix-matrix kernels (tinyBLAS) and single rows with its
+ * matrix-vector kernels; for float weights the two sum in different orders, so the kernels follow the
+ * row's flag to round as llama.cpp would for that sequence alone.
+ */
+public final class MatmulInput {
+
+    private final int cols;
+    private final int capacity;
+    private float[] values;
+    private boolean[] multiRow;
+    private int rows;
+
+    private float[] f16;
+    private short[] bf16;
+    private byte[] quants;
+    private float[] scales;
+    private boolean f16Ready;
+    private boolean bf16Ready;
+    private boolean quantized;
+
+    public MatmulInput(int capacity, int cols) {
+        this.capacity = capacity;
+        this.cols = cols;
+    }
+
+    /**
+     * Uses the first {@code rows} rows of {@code values} (row-major, {@code cols} per row); not copied.
+     *
+     * @param multiRow per row: whether its sequence has more than one row in this product
+     */
+    public MatmulInput set(float[] values, int rows, boolean[] multiRow) {
+        if (rows > capacity) throw new IllegalArgumentException(rows + " rows exceed the capacity of " + capacity);
+        if (values.length < rows * cols) throw new IllegalArgumentException("too few values for " + rows + " rows of " + cols);
+        this.values = values;
+        this.rows = rows;
+        this.multiRow = multiRow;
+        this.f16Ready = false;
+        this.bf16Ready = false;
+        this.quantized = false;
+        return this;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    boolean multiRow(int row) {
+        return multiRow[row];
+    }
+
+    /** Makes the form {@code type} needs. Call before handing the input to several threads. */
+    public void prepare(DotType type) {
+        switch (type) {
+            case F32 -> { }
+            case F16 -> roundToF16();
+            case BF16 -> roundToBf16();
+            case Q8_0 -> quantize();
+        }
+    }
+
+    /** The rows as they are. */
+    float[] f32() {
+        return values;
+    }
+
+    /** The rows rounded to F16, as floats. */
+    float[] f16() {
+        if (!f16Ready) throw new IllegalStateException("input not prepared for F16");
+        return f16;
+    }
+
+    /** The rows as BF16 bits. */
+    short[] bf16() {
+        if (!bf16Ready) throw new IllegalStateException("input not prepared for BF16");
+        return bf16;
+    }
+
+    /** Q8_0 quants, {@code cols} per row. */
+    byte[] q8Quants() {
+        if (!quantized) throw new IllegalStateException("input not prepared for Q8_0");
+        return quants;
+    }
+
+    /** Q8_0 block scales, {@code cols / 32} per row. */
+    float[] q8Scales() {
+        return scales;
+    }
+
+    private void roundToF16() {
+        if (f16Ready) return;
+        if (f16 == null) f16 = new float[capacity * cols];
+        for (int i = 0; i < rows * cols; i++) f16[i] = HalfFloat.roundToF16(values[i]);
+        f16Ready = true;
+    }
+
+    private void roundToBf16() {
+        if (bf16Ready) return;
+        if (bf16 == null) bf16 = new short[capacity * cols];
+        for (int i = 0; i < rows * cols; i++) bf16[i] = HalfFloat.f32ToBf16(values[i]);
+        bf16Ready = true;
+    }
+
+    private void quantize() {
+        if (quantized) return;
+        if (cols % Q8_0Matrix.BLOCK != 0) {
+            throw new IllegalStateException("rows of " + cols + " cannot be quantized to Q8_0 blocks of " + Q8_0Matrix.BLOCK);
+        }
+        if (quants == null) {
+            quants = new byte[capacity * cols];
+            scales = new float[capacity * cols / Q8_0Matrix.BLOCK];
+        }
+        int blocks = rows * cols / Q8_0Matrix.BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            scales[b] = Q8_0Matrix.quantizeBlock(values, b * Q8_0Matrix.BLOCK, quants, b * Q8_0Matrix.BLOCK);
+        }
+        quantized = true;
+    }
+}

@@ -1,0 +1,105 @@
+package io.localgate.engine.tensor;
+
+import static io.localgate.engine.tensor.Simd.B16_LANES;
+import static io.localgate.engine.tensor.Simd.B32_LANES;
+import static io.localgate.engine.tensor.Simd.F8_LANES;
+import static io.localgate.engine.tensor.Simd.LE;
+import static io.localgate.engine.tensor.Simd.SHORT;
+
+import io.localgate.engine.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+
+/**
+ * Q4_0 weights: blocks of 32 four-bit values with one F16 scale (18 bytes). Byte {@code j} holds element
+ * {@code j} in its low nibble and element {@code j + 16} in its high nibble, each stored plus 8.
+ * Activations are quantized to Q8_0, as ggml does.
+ *
+ * <p>llama.cpp's CPU backend repacks Q4_0 matrices whose row count is a multiple of 8 into interleaved
+ * blocks and multiplies them with kernels that scale each block's whole integer dot product; other
+ * Q4_0 matrices go through the eight-lane kernels that Q8_0 uses. Both orders are followed here.
+ */
+public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matrix {
+
+    static final int BLOCK = 32;
+    static final int BLOCK_BYTES = 18;
+    private static final VectorShuffle<Byte> TWICE = VectorShuffle.fromOp(B32_LANES, i -> i % 16);
+    private static final ByteVector NIBBLE_SHIFTS = ByteVector.zero(B32_LANES).blend((byte) 4, B32_LANES.indexInRange(-16, 16));
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_0;
+    }
+
+    @Override
+    public DotType dotType() {
+        return DotType.Q8_0;
+    }
+
+    @Override
+    public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
+        byte[] xq = input.q8Quants();
+        float[] xd = input.q8Scales();
+        int batch = input.rows();
+        int blocks = cols / BLOCK;
+        boolean repacked = rows % 8 == 0;
+        for (int r = rowFrom; r < rowTo; r++) {
+            long rowOffset = (long) r * blocks * BLOCK_BYTES;
+            for (int b = 0; b < batch; b++) {
+                out[b * rows + r] = repacked ? dotPerBlock(rowOffset, blocks, xq, xd, b * blocks) : dotInLanes(rowOffset, blocks, xq, xd, b * blocks);
+            }
+        }
+    }
+
+    /** The repacked kernels (gemv/gemm q4_0_8x8): whole-block integer sums, scaled and summed in order. */
+    private float dotPerBlock(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
+        float sum = 0f;
+        for (int k = 0; k < blocks; k++) {
+            long offset = rowOffset + (long) k * BLOCK_BYTES;
+            float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
+            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK);
+            int products = Simd.dot4Lanes(unpack(offset), x).reduceLanes(VectorOperators.ADD);
+            sum = Math.fma(products, scale, sum);
+        }
+        return sum;
+    }
+
+    /** vec_dot_q4_0_q8_0 and tinyBLAS_Q0_AVX: eight float lanes, as {@link Q8_0Matrix}. */
+    private float dotInLanes(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
+        FloatVector acc = FloatVector.zero(F8_LANES);
+        for (int k = 0; k < blocks; k++) {
+            long offset = rowOffset + (long) k * BLOCK_BYTES;
+            float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
+            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK);
+            FloatVector lanes = (FloatVector) Simd.dot4Lanes(unpack(offset), x).convert(VectorOperators.I2F, 0);
+            acc = lanes.fma(FloatVector.broadcast(F8_LANES, scale), acc);
+        }
+        return Simd.sum8(acc);
+    }
+
+    /** A block's 32 values (nibble minus 8) in element order: the 16 bytes twice, low nibbles then high. */
+    private ByteVector unpack(long blockOffset) {
+        ByteVector packed = ByteVector.fromMemorySegment(B16_LANES, data, blockOffset + 2, LE)
+                .reinterpretShape(B32_LANES, 0).reinterpretAsBytes().rearrange(TWICE);
+        return packed.lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and((byte) 0x0F).sub((byte) 8);
+    }
+
+    @Override
+    public void dequantizeRow(int row, float[] out, int offset) {
+        int blocks = cols / BLOCK;
+        long rowOffset = (long) row * blocks * BLOCK_BYTES;
+        for (int k = 0; k < blocks; k++) {
+            long block = rowOffset + (long) k * BLOCK_BYTES;
+            float d = HalfFloat.f16ToF32(data.get(SHORT, block));
+            for (int j = 0; j < BLOCK / 2; j++) {
+                int packed = data.get(ValueLayout.JAVA_BYTE, block + 2 + j) & 0xFF;
+                out[offset + k * BLOCK + j] = ((packed & 0x0F) - 8) * d;
+                out[offset + k * BLOCK + j + BLOCK / 2] = ((packed >>> 4) - 8) * d;
+            }
+        }
+    }
+}
