@@ -1,0 +1,91 @@
+package io.localgate.gateway.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * The OpenAI API's response objects, as they go on the wire. The {@code logprobs} fields are always
+ * null (log-probabilities come with a later issue) but present, as the API defines them.
+ */
+public final class OpenAiObjects {
+
+    private OpenAiObjects() {
+    }
+
+    public record ErrorEnvelope(ErrorBody error) {
+    }
+
+    /** {@code code} and {@code param} are null when there is nothing to say, but always present. */
+    public record ErrorBody(String message, String type, String param, String code) {
+    }
+
+    public record ModelObject(String id, String object, long created, @JsonProperty("owned_by") String ownedBy) {
+        public ModelObject(String id, long created) {
+            this(id, "model", created, "localgate");
+        }
+    }
+
+    public record ModelList(String object, List<ModelObject> data) {
+        public ModelList(List<ModelObject> data) {
+            this("list", data);
+        }
+    }
+
+    public record Usage(
+            @JsonProperty("prompt_tokens") int promptTokens,
+            @JsonProperty("completion_tokens") int completionTokens,
+            @JsonProperty("total_tokens") int totalTokens) {
+
+        public Usage(int promptTokens, int completionTokens) {
+            this(promptTokens, completionTokens, promptTokens + completionTokens);
+        }
+
+        public Usage plus(Usage other) {
+            return new Usage(promptTokens + other.promptTokens, completionTokens + other.completionTokens);
+        }
+    }
+
+    public record ChatCompletion(String id, String object, long created, String model, List<ChatChoice> choices, Usage usage) {
+        public ChatCompletion(String id, long created, String model, List<ChatChoice> choices, Usage usage) {
+            this(id, "chat.completion", created, model, choices, usage);
+        }
+    }
+
+    public record ChatChoice(int index, AssistantMessage message, Object logprobs,
+                             @JsonProperty("finish_reason") String finishReason) {
+    }
+
+    public record AssistantMessage(String role, String content, String refusal) {
+        public AssistantMessage(String content) {
+            this("assistant", content, null);
+        }
+    }
+
+    /** A streamed piece; {@code usage} only on the last chunk, when the client asked for it. */
+    public record ChatCompletionChunk(String id, String object, long created, String model, List<ChunkChoice> choices,
+                                      @JsonInclude(JsonInclude.Include.NON_NULL) Usage usage) {
+        public ChatCompletionChunk(String id, long created, String model, List<ChunkChoice> choices, Usage usage) {
+            this(id, "chat.completion.chunk", created, model, choices, usage);
+        }
+    }
+
+    public record ChunkChoice(int index, Delta delta, Object logprobs, @JsonProperty("finish_reason") String finishReason) {
+    }
+
+    /** What a chunk adds to the message: fields that are null are left out. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Delta(String role, String content) {
+    }
+
+    /** A {@code text_completion}, streamed or not; streamed ones carry {@code usage} only in the last chunk. */
+    public record TextCompletion(String id, String object, long created, String model, List<TextChoice> choices,
+                                 @JsonInclude(JsonInclude.Include.NON_NULL) Usage usage) {
+        public TextCompletion(String id, long created, String model, List<TextChoice> choices, Usage usage) {
+            this(id, "text_completion", created, model, choices, usage);
+        }
+    }
+
+    public record TextChoice(String text, int index, Object logprobs, @JsonProperty("finish_reason") String finishReason) {
+    }
+}

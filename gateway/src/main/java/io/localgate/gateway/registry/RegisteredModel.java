@@ -1,0 +1,121 @@
+package io.localgate.gateway.registry;
+
+import io.localgate.backend.Backend;
+import io.localgate.backend.Capability;
+import io.localgate.backend.LoadedModel;
+import io.localgate.backend.ModelInfo;
+import io.localgate.backend.ModelLoadException;
+import io.localgate.backend.ModelSpec;
+import io.localgate.gateway.prompt.ChatFormat;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * A model of the models directory: what start-up learnt about it, and its loaded form once a request
+ * has asked for it. Loading happens once (concurrent first requests share it) and the model then stays
+ * loaded; a failed load is tried again by the next request.
+ */
+public final class RegisteredModel {
+
+    private static final Logger log = LoggerFactory.getLogger(RegisteredModel.class);
+
+    /** What start-up found: ready to load, or the reason it cannot serve. */
+    sealed interface Availability {
+        record Ready(ModelConfig config, Backend backend, ModelInfo info, int contextSize, int threads) implements Availability {
+        }
+
+        record Unavailable(ModelUnavailableException reason) implements Availability {
+        }
+    }
+
+    private final String id;
+    private final long created;
+    private final Availability availability;
+    private final Executor loader;
+    private CompletableFuture<ServingModel> loading; // guarded by this
+
+    RegisteredModel(String id, long created, Availability availability, Executor loader) {
+        this.id = id;
+        this.created = created;
+        this.availability = availability;
+        this.loader = loader;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** When the model's file was last modified, in seconds since the epoch (the {@code created} of {@code /v1/models}). */
+    public long created() {
+        return created;
+    }
+
+    /**
+     * The loaded model; the first call loads it on the loader's thread. Errors with
+     * {@link ModelUnavailableException} when the model cannot serve text generation.
+     */
+    public Mono<ServingModel> serve() {
+        return switch (availability) {
+            case Availability.Unavailable unavailable -> Mono.error(unavailable.reason());
+            case Availability.Ready ready -> {
+                if (!ready.info().capabilities().contains(Capability.COMPLETION)
+                        && !ready.info().capabilities().contains(Capability.CHAT)) {
+                    yield Mono.error(new ModelUnavailableException(ModelUnavailableException.Problem.WRONG_CAPABILITY,
+                            "The model '" + id + "' does not generate text (it can do: " + ready.info().capabilities() + ")."));
+                }
+                // a client that goes away must not cancel a load that other requests share
+                yield Mono.fromFuture(() -> loadOnce(ready), true);
+            }
+        };
+    }
+
+    private synchronized CompletableFuture<ServingModel> loadOnce(Availability.Ready ready) {
+        if (loading == null || loading.isCompletedExceptionally()) {
+            loading = CompletableFuture.supplyAsync(() -> load(ready), loader);
+        }
+        return loading;
+    }
+
+    private ServingModel load(Availability.Ready ready) {
+        var config = ready.config();
+        var spec = new ModelSpec(id, config.file(), ready.contextSize(), ready.threads(), config.parallel(), config.gpuLayers());
+        long start = System.nanoTime();
+        LoadedModel model;
+        try {
+            model = ready.backend().load(spec);
+        } catch (ModelLoadException e) {
+            var failure = ModelRegistry.unavailable(id, config.file(), e);
+            log.error("{}", failure.getMessage());
+            throw failure;
+        } catch (RuntimeException e) {
+            log.error("Model '{}' failed to load", id, e);
+            throw new ModelUnavailableException(ModelUnavailableException.Problem.BROKEN_FILE,
+                    "The model '" + id + "' failed to load: " + e, e);
+        }
+        ChatFormat chat;
+        try {
+            chat = ChatFormat.of(config.template(), model.info(), model.tokenizer());
+        } catch (RuntimeException e) {
+            model.close();
+            log.error("Model '{}' loaded but its tokenizer failed", id, e);
+            throw new ModelUnavailableException(ModelUnavailableException.Problem.BROKEN_FILE,
+                    "The model '" + id + "' loaded but its tokenizer failed: " + e, e);
+        }
+        chat.templateError().ifPresent(error ->
+                log.error("Model '{}': its chat template does not compile, so chat requests fail (completions work): {}", id, error));
+        log.info("Loaded model '{}' ({}, {}, context {}) with backend '{}' in {} ms", id, model.info().architecture(),
+                model.info().fileType(), model.contextSize(), ready.backend().id(), (System.nanoTime() - start) / 1_000_000);
+        return new ServingModel(config, model, chat);
+    }
+
+    /** The loaded model, when it has been loaded (for shutting down). */
+    synchronized Optional<LoadedModel> loaded() {
+        return loading != null && loading.isDone() && !loading.isCompletedExceptionally()
+                ? Optional.of(loading.join().model())
+                : Optional.empty();
+    }
+}
