@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import io.localgate.backend.FinishReason;
 import io.localgate.backend.GenerationRequest;
+import io.localgate.backend.Logprobs;
 import io.localgate.backend.TokenEvent;
 import io.localgate.backend.TokenPublisher;
 import io.localgate.llamacpp.ffi.Llama;

@@ -1,8 +1,8 @@
 package io.localgate.engine.sampling;
 
+import io.localgate.backend.Logprobs;
 import io.localgate.backend.SamplingParams;
 import io.localgate.backend.TokenEvent;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -59,13 +59,13 @@ public final class Sampler {
         if (logits.length != vocabSize) {
             throw new IllegalArgumentException("expected " + vocabSize + " logits, got " + logits.length);
         }
-        float logSumExp = logSumExp(logits);
+        float logSumExp = Logprobs.logSumExp(logits);
         System.arraycopy(logits, 0, adjusted, 0, vocabSize);
         applyLogitBias(adjusted);
         if (params.penalised()) applyPenalties(adjusted);
         int token = params.greedy() ? argmax(adjusted) : draw(adjusted);
         remember(token);
-        return new Choice(token, logits[token] - logSumExp, topLogprobs > 0 ? top(logits, logSumExp, topLogprobs) : List.of());
+        return new Choice(token, logits[token] - logSumExp, topLogprobs > 0 ? Logprobs.top(logits, logSumExp, topLogprobs) : List.of());
     }
 
     private void applyLogitBias(float[] logits) {
@@ -188,26 +188,6 @@ public final class Sampler {
         return p;
     }
 
-    private List<TokenEvent.Alternative> top(float[] logits, float logSumExp, int count) {
-        int n = Math.min(count, vocabSize);
-        int[] best = new int[n];
-        int filled = 0;
-        // a small insertion-sorted list: count is at most 20 in the API
-        for (int i = 0; i < vocabSize; i++) {
-            float l = logits[i];
-            if (filled == n && l <= logits[best[n - 1]]) continue;
-            int at = filled < n ? filled++ : n - 1;
-            while (at > 0 && logits[best[at - 1]] < l) {
-                best[at] = best[at - 1];
-                at--;
-            }
-            best[at] = i;
-        }
-        var top = new ArrayList<TokenEvent.Alternative>(filled);
-        for (int i = 0; i < filled; i++) top.add(new TokenEvent.Alternative(best[i], logits[best[i]] - logSumExp));
-        return top;
-    }
-
     private void remember(int token) {
         if (history.length == 0) return;
         history[historyLength % history.length] = token;
@@ -220,13 +200,5 @@ public final class Sampler {
             if (logits[i] > logits[best]) best = i;
         }
         return best;
-    }
-
-    private static float logSumExp(float[] logits) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float l : logits) max = Math.max(max, l);
-        double sum = 0;
-        for (float l : logits) sum += Math.exp(l - max);
-        return (float) (max + Math.log(sum));
     }
 }

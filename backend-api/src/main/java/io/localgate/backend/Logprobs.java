@@ -1,20 +1,19 @@
-package io.localgate.llamacpp;
+package io.localgate.backend;
 
-import io.localgate.backend.TokenEvent;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Log-probabilities as the {@code java} backend reports them: the log-softmax of the model's raw logits,
- * before logit bias, penalties and temperature (as vLLM reports them by default), computed the same
- * way so that both backends give the same numbers for the same logits.
+ * Log-probabilities as every backend reports them in {@link TokenEvent.Token}: the log-softmax of the
+ * model's raw logits, before logit bias, penalties and temperature (as vLLM reports them by default).
+ * One definition, so that both backends give the same numbers for the same logits.
  */
-final class Logprobs {
+public final class Logprobs {
 
     private Logprobs() {
     }
 
-    static float logSumExp(float[] logits) {
+    public static float logSumExp(float[] logits) {
         float max = Float.NEGATIVE_INFINITY;
         for (float l : logits) max = Math.max(max, l);
         double sum = 0;
@@ -23,7 +22,7 @@ final class Logprobs {
     }
 
     /** The {@code count} most likely tokens, best first (the lower id first on a tie). */
-    static List<TokenEvent.Alternative> top(float[] logits, float logSumExp, int count) {
+    public static List<TokenEvent.Alternative> top(float[] logits, float logSumExp, int count) {
         int n = Math.min(count, logits.length);
         int[] best = new int[n];
         int filled = 0;
