@@ -29,6 +29,25 @@ public record GenerationRequest(int[] prompt, SamplingParams sampling, int maxTo
         this(prompt, sampling, maxTokens, 0, new int[0]);
     }
 
+    /**
+     * Checks the prompt against a loaded model, the same way for every backend.
+     *
+     * @throws IllegalArgumentException when the prompt leaves no room in the context for a generated token
+     *                                  or names a token outside the vocabulary
+     */
+    public void requireFits(int contextSize, int vocabSize) {
+        if (prompt.length >= contextSize) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds " + contextSize
+                    + " (prompt and output together)");
+        }
+        for (int i = 0; i < prompt.length; i++) {
+            if (prompt[i] < 0 || prompt[i] >= vocabSize) {
+                throw new IllegalArgumentException("prompt token " + prompt[i] + " at index " + i + " is outside the vocabulary (0.."
+                        + (vocabSize - 1) + ")");
+            }
+        }
+    }
+
     @Override
     public int[] prompt() {
         return prompt.clone();

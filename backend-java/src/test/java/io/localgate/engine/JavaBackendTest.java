@@ -95,10 +95,10 @@ class JavaBackendTest {
             assertThat(stopped.tokens()).containsExactly(432, 383, 286);
             assertThat(stopped.finished()).isEqualTo(new TokenEvent.Finished(FinishReason.STOP, 5, 0, 3));
             assertThat(((TokenEvent.Token) stopped.events.getFirst()).top()).hasSize(2);
-            // the context is the other limit
+            // the context is the other limit: a prompt one token short of it gets that one token
             var full = new Collector();
-            model.submit(new GenerationRequest(new int[2048], SamplingParams.GREEDY, 10)).subscribe(full);
-            assertThat(full.await().finished()).isEqualTo(new TokenEvent.Finished(FinishReason.LENGTH, 2048, 0, 1));
+            model.submit(new GenerationRequest(new int[2047], SamplingParams.GREEDY, 10)).subscribe(full);
+            assertThat(full.await().finished()).isEqualTo(new TokenEvent.Finished(FinishReason.LENGTH, 2047, 0, 1));
         }
     }
 
@@ -108,6 +108,9 @@ class JavaBackendTest {
             assertThat(model.contextSize()).isEqualTo(64);
             assertThatThrownBy(() -> model.submit(new GenerationRequest(new int[65], SamplingParams.GREEDY, 1)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("65 tokens").hasMessageContaining("64");
+            assertThatThrownBy(() -> model.submit(new GenerationRequest(new int[64], SamplingParams.GREEDY, 1)))
+                    .as("a prompt that fills the context leaves no room for output")
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("64 tokens");
             assertThatThrownBy(() -> model.submit(new GenerationRequest(new int[] {1, 512}, SamplingParams.GREEDY, 1)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("512").hasMessageContaining("vocabulary");
         }

@@ -154,16 +154,7 @@ final class NativeModel implements LoadedModel {
     @Override
     public Generation submit(GenerationRequest request) {
         if (closed.get()) throw new IllegalStateException("the model has been closed");
-        int[] prompt = request.prompt();
-        if (prompt.length >= contextSize) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds " + contextSize
-                    + " (prompt and output together)");
-        }
-        for (int token : prompt) {
-            if (token < 0 || token >= tokenizer.vocabSize()) {
-                throw new IllegalArgumentException("prompt token " + token + " is outside the vocabulary (0.." + (tokenizer.vocabSize() - 1) + ")");
-            }
-        }
+        request.requireFits(contextSize, tokenizer.vocabSize());
         var sequence = new DecodeLoop.Sequence(request);
         var publisher = new TokenPublisher(() -> loop.admit(sequence), () -> { }); // the loop sees the cancellation before its next step
         sequence.publisher = publisher;

@@ -70,16 +70,8 @@ public final class Scheduler implements AutoCloseable {
      */
     public Generation submit(GenerationRequest request) {
         if (closed) throw new IllegalStateException("model " + name + " is closed");
+        request.requireFits(cache.contextSize(), vocabSize);
         var sequence = new Sequence(request);
-        int[] prompt = sequence.prompt;
-        if (prompt.length > cache.contextSize()) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the context holds " + cache.contextSize());
-        }
-        for (int i = 0; i < prompt.length; i++) {
-            if (prompt[i] < 0 || prompt[i] >= vocabSize) {
-                throw new IllegalArgumentException("prompt token " + prompt[i] + " at index " + i + " is outside the vocabulary of " + vocabSize);
-            }
-        }
         sequence.publisher = new TokenPublisher(() -> enqueue(sequence), () -> waiting.remove(sequence));
         return sequence.publisher;
     }
@@ -176,7 +168,7 @@ public final class Scheduler implements AutoCloseable {
             s.publisher.emit(new TokenEvent.Token(choice.token(), choice.logprob(), choice.top()));
             if (endOfGeneration.test(choice.token()) || s.isStopToken(choice.token())) {
                 finish(s, FinishReason.STOP);
-            } else if (s.generated >= s.request.maxTokens() || s.nextPosition() >= cache.contextSize()) {
+            } else if (s.generated >= s.request.maxTokens() || s.prompt.length + s.generated >= cache.contextSize()) {
                 finish(s, FinishReason.LENGTH);
             }
         } catch (RuntimeException e) {
