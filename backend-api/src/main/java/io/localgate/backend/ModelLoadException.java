@@ -9,7 +9,9 @@ public class ModelLoadException extends Exception {
         /** The file is not a well-formed GGUF file. */
         MALFORMED,
         /** The file is fine but uses an architecture, tensor type or tokenizer the backend cannot run. */
-        UNSUPPORTED
+        UNSUPPORTED,
+        /** The backend cannot run anything on this machine as configured (e.g. its native library is missing). */
+        UNAVAILABLE
     }
 
     private final Reason reason;

@@ -82,7 +82,7 @@ public final class LlamaCppBackend implements Backend {
         try {
             return library.get();
         } catch (LlamaLibraryException e) {
-            throw new ModelLoadException(ModelLoadException.Reason.UNSUPPORTED, "the llama-cpp backend is unavailable: " + e.getMessage(), e);
+            throw new ModelLoadException(ModelLoadException.Reason.UNAVAILABLE, "the llama-cpp backend is unavailable: " + e.getMessage(), e);
         }
     }
 }

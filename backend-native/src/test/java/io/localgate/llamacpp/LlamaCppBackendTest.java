@@ -108,7 +108,8 @@ class LlamaCppBackendTest {
             throw new LlamaLibraryException("no libllama.so (nor libllama.v*.so) in /opt/none (from LOCALGATE_LLAMA_CPP_LIB_PATH)");
         });
         for (var call : new ThrowingCall[] {() -> unavailable.describe(ModelSpec.of("s", STORIES)), () -> unavailable.load(ModelSpec.of("s", STORIES))}) {
-            assertThatThrownBy(call::run).isInstanceOf(ModelLoadException.class)
+            assertThatThrownBy(call::run).isInstanceOfSatisfying(ModelLoadException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ModelLoadException.Reason.UNAVAILABLE))
                     .hasMessageContaining("llama-cpp backend is unavailable").hasMessageContaining("/opt/none");
         }
     }

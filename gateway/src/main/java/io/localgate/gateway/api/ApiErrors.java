@@ -54,6 +54,8 @@ final class ApiErrors {
             case WRONG_CAPABILITY -> ApiException.invalidRequest("model", "model_not_supported", e.getMessage());
             case BROKEN_FILE -> serverFault("model_load_failed", e.getMessage(), null);
             case BROKEN_CONFIG -> serverFault("model_config_invalid", e.getMessage(), null);
+            case BACKEND_UNAVAILABLE -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE, ApiException.SERVER_ERROR, "model",
+                    "backend_unavailable", e.getMessage());
         };
     }
 

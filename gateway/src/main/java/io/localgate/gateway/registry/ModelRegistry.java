@@ -198,6 +198,8 @@ public final class ModelRegistry implements AutoCloseable {
                     "The model '" + id + "' is not supported: " + e.getMessage(), e);
             case MALFORMED -> new ModelUnavailableException(Problem.BROKEN_FILE,
                     "The model '" + id + "' is a malformed file (" + file.getFileName() + "): " + e.getMessage(), e);
+            case UNAVAILABLE -> new ModelUnavailableException(Problem.BACKEND_UNAVAILABLE,
+                    "The model '" + id + "' cannot be served here: " + e.getMessage(), e);
             case IO -> new ModelUnavailableException(Problem.BROKEN_FILE,
                     "The model '" + id + "' cannot be read (" + file + "): " + e.getMessage(), e);
         };

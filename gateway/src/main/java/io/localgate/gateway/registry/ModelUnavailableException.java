@@ -9,6 +9,8 @@ public class ModelUnavailableException extends RuntimeException {
         UNSUPPORTED,
         /** The file is not well-formed, or cannot be read. */
         BROKEN_FILE,
+        /** The model's backend cannot run on this machine as configured (e.g. a native library is missing). */
+        BACKEND_UNAVAILABLE,
         /** The model's YAML is invalid, or names a backend that does not exist. */
         BROKEN_CONFIG,
         /** The model cannot do what was asked (e.g. text generation from an embedding model). */

@@ -27,6 +27,7 @@ final class FakeModelsDirectory {
         FakeModelFiles.write(dir, "broken.gguf", "malformed=bad magic 0x46554747 at offset 0");
         FakeModelFiles.write(dir, "exotic.gguf", "unsupported=tensor type IQ4_NL (blk.0.attn_q.weight)");
         FakeModelFiles.write(dir, "embedder.gguf", "capabilities=EMBEDDINGS");
+        FakeModelFiles.write(dir, "offline.gguf", "unavailable=the fake backend's library is missing from /opt/none");
         FakeModelFiles.write(dir, "strict.gguf", "reply=" + REPLY);
         FakeModelFiles.write(dir, "strict.yaml", "template: \"{{ raise_exception('Conversation roles must alternate user/assistant') }}\"");
         FakeModelFiles.write(dir, "tuned.yaml",

@@ -75,7 +75,7 @@ class OpenAiSdkTest {
     @Test
     void lists_every_model_including_broken_ones() {
         List<String> ids = client.models().list().data().stream().map(Model::id).toList();
-        assertThat(ids).containsExactly("broken", "embedder", "exotic", "failing", "misconfigured", "slow", "small-context",
+        assertThat(ids).containsExactly("broken", "embedder", "exotic", "failing", "misconfigured", "offline", "slow", "small-context",
                 "strict", "tiny", "tuned");
         Model tiny = client.models().retrieve("tiny");
         assertThat(tiny.id()).isEqualTo("tiny");
@@ -279,6 +279,16 @@ class OpenAiSdkTest {
         assertThatThrownBy(() -> client.chat().completions().create(chat("exotic").build())).hasMessageContaining("IQ4_NL");
         assertBadRequest(() -> client.completions().create(CompletionCreateParams.builder().model("embedder").prompt("x").build()),
                 "model", "model_not_supported");
+    }
+
+    @Test
+    void a_model_whose_backend_cannot_run_here_is_a_503_naming_why() {
+        assertThatThrownBy(() -> client.chat().completions().create(chat("offline").build()))
+                .isInstanceOfSatisfying(InternalServerException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(503);
+                    assertThat(e.code()).hasValue("backend_unavailable");
+                })
+                .hasMessageContaining("/opt/none");
     }
 
     @Test

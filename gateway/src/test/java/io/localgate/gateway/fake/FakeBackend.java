@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
  * <li>{@code context}: the training context (default 256)</li>
  * <li>{@code template}: the file's chat template (none by default)</li>
  * <li>{@code malformed} / {@code unsupported}: describe fails / reports this</li>
+ * <li>{@code unavailable}: describe fails as a backend that cannot run here (a missing native library)</li>
  * <li>{@code fail_after}: the generation fails after this many tokens</li>
  * <li>{@code delay_ms}: pause between tokens</li>
  * <li>{@code capabilities}: comma-separated (default COMPLETION,CHAT)</li>
@@ -50,6 +51,9 @@ public final class FakeBackend implements Backend {
         Properties p = read(spec);
         if (p.containsKey("malformed")) {
             throw new ModelLoadException(ModelLoadException.Reason.MALFORMED, p.getProperty("malformed"));
+        }
+        if (p.containsKey("unavailable")) {
+            throw new ModelLoadException(ModelLoadException.Reason.UNAVAILABLE, p.getProperty("unavailable"));
         }
         List<String> unsupported = p.containsKey("unsupported") ? List.of(p.getProperty("unsupported")) : List.of();
         Set<Capability> capabilities = Arrays.stream(p.getProperty("capabilities", "COMPLETION,CHAT").split(","))
