@@ -13,8 +13,10 @@ import java.util.Objects;
  * @param threads     compute threads; 0: the number of available processors
  * @param parallel    how many sequences may be generated at once; 0: backend default
  * @param gpuLayers   layers to offload to a GPU (backends without a GPU ignore it); negative: default
+ * @param batchSize   the most token rows one forward step takes (prompt chunks plus one row per
+ *                    generating sequence); 0: backend default
  */
-public record ModelSpec(String id, Path file, int contextSize, int threads, int parallel, int gpuLayers) {
+public record ModelSpec(String id, Path file, int contextSize, int threads, int parallel, int gpuLayers, int batchSize) {
 
     public ModelSpec {
         Objects.requireNonNull(id, "id");
@@ -22,6 +24,12 @@ public record ModelSpec(String id, Path file, int contextSize, int threads, int 
         if (contextSize < 0) throw new IllegalArgumentException("contextSize must be >= 0: " + contextSize);
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 0: " + threads);
         if (parallel < 0) throw new IllegalArgumentException("parallel must be >= 0: " + parallel);
+        if (batchSize < 0) throw new IllegalArgumentException("batchSize must be >= 0: " + batchSize);
+    }
+
+    /** With the backend's default batch size. */
+    public ModelSpec(String id, Path file, int contextSize, int threads, int parallel, int gpuLayers) {
+        this(id, file, contextSize, threads, parallel, gpuLayers, 0);
     }
 
     public static ModelSpec of(String id, Path file) {

@@ -62,7 +62,7 @@ public final class JavaBackend implements Backend {
                     : Math.min(config.trainContextLength() > 0 ? config.trainContextLength() : DEFAULT_MAX_CONTEXT, DEFAULT_MAX_CONTEXT);
             int parallel = spec.parallel() > 0 ? spec.parallel() : DEFAULT_PARALLEL;
             int threads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
-            int stepTokens = Math.max(parallel, STEP_TOKENS);
+            int stepTokens = Math.max(parallel, spec.batchSize() > 0 ? spec.batchSize() : STEP_TOKENS);
             pool = new WorkerPool("localgate-" + spec.id(), threads);
             cache = new KvCache(config.layers(), parallel, contextSize, config.kvDim());
             var transformer = new Transformer(config, weights, pool, stepTokens, parallel);

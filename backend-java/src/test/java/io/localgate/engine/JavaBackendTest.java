@@ -117,6 +117,17 @@ class JavaBackendTest {
     }
 
     @Test
+    void aSmallBatchSizeChunksThePromptAndGivesTheSameTokens() throws Exception {
+        JsonNode once = referenceCases("stories260K.gguf").get(0);
+        var spec = new ModelSpec("s", SharedModels.model("stories260K.gguf"), 0, 1, 1, -1, 2);
+        try (LoadedModel model = backend().load(spec)) {
+            var collector = new Collector();
+            model.submit(new GenerationRequest(ints(once.get("tokens_with_special")), SamplingParams.GREEDY, 32)).subscribe(collector);
+            assertThat(collector.await().tokens()).containsExactlyElementsOf(list(once.get("greedy_tokens")));
+        }
+    }
+
+    @Test
     void cancellingFreesTheSlotForAQueuedRequest() throws Exception {
         try (LoadedModel model = backend().load(spec("stories260K.gguf", 1))) {
             var first = new Collector(3);

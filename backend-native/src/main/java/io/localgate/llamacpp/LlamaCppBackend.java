@@ -57,7 +57,7 @@ public final class LlamaCppBackend implements Backend {
             throw new ModelLoadException(ModelLoadException.Reason.UNSUPPORTED,
                     spec.file() + ": " + String.join("; ", file.info().unsupported()));
         }
-        return NativeModel.load(lib, spec, file, DEFAULT_PARALLEL, BATCH_SIZE);
+        return NativeModel.load(lib, spec, file, DEFAULT_PARALLEL, spec.batchSize() > 0 ? spec.batchSize() : BATCH_SIZE);
     }
 
     /**

@@ -115,6 +115,15 @@ class LlamaCppBackendTest {
     }
 
     @Test
+    void aSmallBatchSizeChunksThePromptAndGivesTheSameTokens() throws Exception {
+        int[] onceUponATime = {1, 403, 407, 261, 378}; // stories260K's reference prompt and greedy start
+        try (LoadedModel model = backend.load(new ModelSpec("stories", STORIES, 64, 1, 1, -1, 2))) {
+            Collected greedy = Collected.of(model.submit(new GenerationRequest(onceUponATime, SamplingParams.GREEDY, 4)));
+            assertThat(greedy.ids()).containsExactly(432, 383, 286, 261);
+        }
+    }
+
+    @Test
     void aLoadedModelReportsItsSettingsAndChecksRequests() throws Exception {
         try (LoadedModel model = backend.load(new ModelSpec("stories", STORIES, 0, 1, 2, -1))) {
             assertThat(model.contextSize()).isEqualTo(2048); // min(training context, 4096)

@@ -1,5 +1,6 @@
 package io.localgate.gateway.registry;
 
+import io.localgate.backend.ModelSpec;
 import io.localgate.gateway.generation.GenerationOptions;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.OptionalInt;
  * @param threads     compute threads; empty: {@code localgate.default.threads}
  * @param parallel    sequences generated at once; 0: the backend's default
  * @param gpuLayers   layers offloaded to a GPU; negative: the backend's default
+ * @param batchSize   token rows per forward step; 0: the backend's default
  * @param template    a Jinja chat template that replaces the file's
  * @param defaults    generation options for requests that do not set them
  * @param aliases     other ids that name this model
@@ -29,6 +31,7 @@ public record ModelConfig(
         OptionalInt threads,
         int parallel,
         int gpuLayers,
+        int batchSize,
         Optional<String> template,
         GenerationOptions defaults,
         List<String> aliases,
@@ -38,9 +41,14 @@ public record ModelConfig(
         aliases = List.copyOf(aliases);
     }
 
+    /** What the backend is told, with the context size and threads the registry settled on. */
+    ModelSpec spec(int contextSize, int threads) {
+        return new ModelSpec(id, file, contextSize, threads, parallel, gpuLayers, batchSize);
+    }
+
     /** A bare {@code NAME.gguf} without a YAML. */
     static ModelConfig plain(String id, Path file, String backend) {
-        return new ModelConfig(id, file, backend, OptionalInt.empty(), OptionalInt.empty(), 0, -1, Optional.empty(),
+        return new ModelConfig(id, file, backend, OptionalInt.empty(), OptionalInt.empty(), 0, -1, 0, Optional.empty(),
                 GenerationOptions.NONE, List.of(), Optional.empty());
     }
 }

@@ -17,7 +17,7 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 final class ModelConfigReader {
 
     static final Set<String> KEYS = Set.of("backend", "file", "context_size", "threads", "parallel", "gpu_layers",
-            "template", "defaults", "aliases");
+            "batch_size", "template", "defaults", "aliases");
 
     private final YAMLMapper yamlMapper = YAMLMapper.builder().build();
 
@@ -55,6 +55,7 @@ final class ModelConfigReader {
                     optionalInt(fields.integer("threads", 0, Integer.MAX_VALUE)),
                     intOr(fields.integer("parallel", 0, Integer.MAX_VALUE), 0),
                     intOr(fields.integer("gpu_layers", -1, Integer.MAX_VALUE), -1),
+                    intOr(fields.integer("batch_size", 1, 1 << 16), 0),
                     Optional.ofNullable(fields.string("template")),
                     defaults != null ? GenerationOptions.read(defaults) : GenerationOptions.NONE,
                     aliases(fields),

@@ -4,7 +4,6 @@ import io.localgate.backend.Backend;
 import io.localgate.backend.LoadedModel;
 import io.localgate.backend.ModelInfo;
 import io.localgate.backend.ModelLoadException;
-import io.localgate.backend.ModelSpec;
 import io.localgate.gateway.config.LocalgateProperties;
 import io.localgate.gateway.registry.ModelUnavailableException.Problem;
 import io.localgate.gateway.registry.RegisteredModel.Availability;
@@ -164,8 +163,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         ModelInfo info;
         try {
-            info = backend.describe(new ModelSpec(id, config.file(), config.contextSize().orElse(0),
-                    config.threads().orElse(defaults.threads()), config.parallel(), config.gpuLayers()));
+            info = backend.describe(config.spec(config.contextSize().orElse(0), config.threads().orElse(defaults.threads())));
         } catch (ModelLoadException e) {
             var failure = unavailable(id, config.file(), e);
             // the message names the cause (and the byte offset of a malformed file); a stack trace would add nothing

@@ -5,7 +5,6 @@ import io.localgate.backend.Capability;
 import io.localgate.backend.LoadedModel;
 import io.localgate.backend.ModelInfo;
 import io.localgate.backend.ModelLoadException;
-import io.localgate.backend.ModelSpec;
 import io.localgate.gateway.prompt.ChatFormat;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -82,7 +81,7 @@ public final class RegisteredModel {
 
     private ServingModel load(Availability.Ready ready) {
         var config = ready.config();
-        var spec = new ModelSpec(id, config.file(), ready.contextSize(), ready.threads(), config.parallel(), config.gpuLayers());
+        var spec = config.spec(ready.contextSize(), ready.threads());
         long start = System.nanoTime();
         LoadedModel model;
         try {

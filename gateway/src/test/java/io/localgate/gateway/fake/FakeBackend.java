@@ -35,10 +35,16 @@ import java.util.stream.Collectors;
 public final class FakeBackend implements Backend {
 
     private final AtomicInteger loads = new AtomicInteger();
+    private volatile ModelSpec lastLoaded;
 
     /** How many times {@link #load} has run. */
     public int loads() {
         return loads.get();
+    }
+
+    /** What the latest {@link #load} was asked for. */
+    public ModelSpec lastLoaded() {
+        return lastLoaded;
     }
 
     @Override
@@ -70,6 +76,7 @@ public final class FakeBackend implements Backend {
             throw new ModelLoadException(ModelLoadException.Reason.UNSUPPORTED, String.join("; ", info.unsupported()));
         }
         loads.incrementAndGet();
+        lastLoaded = spec;
         Properties p = read(spec);
         try {
             Thread.sleep(Long.parseLong(p.getProperty("load_delay_ms", "0")));

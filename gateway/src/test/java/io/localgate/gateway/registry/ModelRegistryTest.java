@@ -3,6 +3,7 @@ package io.localgate.gateway.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.localgate.backend.ModelSpec;
 import io.localgate.gateway.config.LocalgateProperties;
 import io.localgate.gateway.fake.FakeBackend;
 import io.localgate.gateway.fake.FakeModelFiles;
@@ -69,6 +70,15 @@ class ModelRegistryTest {
         ServingModel gamma = registry.get("gamma").serve().block();
         assertThat(gamma.config().file()).isEqualTo(dir.resolve("alpha.gguf"));
         assertThat(gamma.config().threads()).hasValue(2);
+    }
+
+    @Test
+    void the_yaml_load_settings_reach_the_backend() throws Exception {
+        FakeModelFiles.write(dir, "m.gguf", "reply=a", "context=4096");
+        yaml("m", "context_size: 1000\nthreads: 2\nparallel: 3\ngpu_layers: 10\nbatch_size: 64\n");
+        registry();
+        registry.get("m").serve().block();
+        assertThat(backend.lastLoaded()).isEqualTo(new ModelSpec("m", dir.resolve("m.gguf"), 1000, 2, 3, 10, 64));
     }
 
     @Test
