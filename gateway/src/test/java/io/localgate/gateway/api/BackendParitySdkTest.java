@@ -3,7 +3,6 @@ package io.localgate.gateway.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
@@ -16,9 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -36,21 +33,14 @@ import tools.jackson.databind.json.JsonMapper;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class BackendParitySdkTest {
 
-    private static final Path SHARED = Path.of(System.getProperty("localgate.shared.models", "../../shared/models"));
     private static final List<String> MODELS = List.of("stories260K-q8_0", "synth-llama3-q8_0", "synth-qwen2-q4_0");
 
     @DynamicPropertySource
     static void models(DynamicPropertyRegistry properties) {
-        Path dir = Path.of("target", "test-models", "parity").toAbsolutePath();
+        Path dir = SdkTestSupport.emptyModelsDirectory("parity");
         try {
-            if (Files.exists(dir)) {
-                try (Stream<Path> paths = Files.walk(dir)) {
-                    for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(path);
-                }
-            }
-            Files.createDirectories(dir);
             for (String model : MODELS) {
-                Files.createSymbolicLink(dir.resolve(model + ".gguf"), SHARED.resolve(model + ".gguf").toAbsolutePath());
+                SdkTestSupport.linkSharedModel(dir, model);
                 Files.writeString(dir.resolve(model + "-llama-cpp.yaml"), """
                         backend: llama-cpp
                         file: %s.gguf
@@ -70,12 +60,7 @@ class BackendParitySdkTest {
 
     @BeforeEach
     void client() {
-        client = OpenAIOkHttpClient.builder()
-                .baseUrl("http://localhost:" + port + "/v1")
-                .apiKey("unused")
-                .maxRetries(0)
-                .timeout(Duration.ofMinutes(2))
-                .build();
+        client = SdkTestSupport.client(port, Duration.ofMinutes(2));
     }
 
     @Test
@@ -88,7 +73,7 @@ class BackendParitySdkTest {
     void greedy_completions_are_identical_and_equal_llama_cpps_reference() {
         for (String model : MODELS) {
             JsonNode cases = JsonMapper.builder().build()
-                    .readTree(SHARED.resolve("reference").resolve(model + ".json").toFile()).get("cases");
+                    .readTree(SdkTestSupport.SHARED.resolve("reference").resolve(model + ".json").toFile()).get("cases");
             for (JsonNode reference : cases) {
                 JsonNode expected = reference.get("greedy_text");
                 if (expected == null || expected.isNull()) continue;

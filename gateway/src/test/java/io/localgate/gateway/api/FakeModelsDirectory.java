@@ -1,12 +1,7 @@
 package io.localgate.gateway.api;
 
 import io.localgate.gateway.fake.FakeModelFiles;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /** A models directory of fake models (backend {@code fake}) for the HTTP tests, under {@code target/}. */
 final class FakeModelsDirectory {
@@ -18,8 +13,7 @@ final class FakeModelsDirectory {
     }
 
     static Path create(String name) {
-        Path dir = Path.of("target", "test-models", name).toAbsolutePath();
-        deleteRecursively(dir);
+        Path dir = SdkTestSupport.emptyModelsDirectory(name);
         FakeModelFiles.write(dir, "tiny.gguf", "reply=" + REPLY, "context=256");
         FakeModelFiles.write(dir, "slow.gguf", "reply=" + REPLY.repeat(20), "delay_ms=25", "context=2048");
         FakeModelFiles.write(dir, "failing.gguf", "reply=abcdef", "fail_after=3");
@@ -38,14 +32,5 @@ final class FakeModelsDirectory {
                 "  stop: [\"!\"]");
         FakeModelFiles.write(dir, "misconfigured.yaml", "file: tiny.gguf", "context_sise: 100");
         return dir;
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(path);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

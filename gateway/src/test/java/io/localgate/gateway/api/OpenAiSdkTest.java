@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.InternalServerException;
@@ -56,12 +55,7 @@ class OpenAiSdkTest {
 
     @BeforeEach
     void client() {
-        client = OpenAIOkHttpClient.builder()
-                .baseUrl("http://localhost:" + port + "/v1")
-                .apiKey("unused")
-                .maxRetries(0)
-                .timeout(Duration.ofSeconds(30))
-                .build();
+        client = SdkTestSupport.client(port, Duration.ofSeconds(30));
     }
 
     private static ChatCompletionCreateParams.Builder chat(String model) {

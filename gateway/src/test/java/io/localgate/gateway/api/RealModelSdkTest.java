@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.InternalServerException;
 import com.openai.errors.NotFoundException;
@@ -21,10 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -42,26 +39,14 @@ import tools.jackson.databind.json.JsonMapper;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class RealModelSdkTest {
 
-    private static final Path SHARED = Path.of(System.getProperty("localgate.shared.models", "../../shared/models"));
-
     @DynamicPropertySource
     static void models(DynamicPropertyRegistry properties) {
-        Path dir = Path.of("target", "test-models", "real").toAbsolutePath();
-        if (!Files.isDirectory(SHARED)) {
-            throw new IllegalStateException("The shared test models are not at " + SHARED.toAbsolutePath()
-                    + "; set the system property localgate.shared.models");
+        Path dir = SdkTestSupport.emptyModelsDirectory("real");
+        for (String model : List.of("stories260K", "TinyStories-656K-Q8_0", "synth-qwen2-q4_0", "stories260K-q4_1",
+                "all-MiniLM-L6-v2-Q4_K_M")) {
+            SdkTestSupport.linkSharedModel(dir, model);
         }
         try {
-            if (Files.exists(dir)) {
-                try (Stream<Path> paths = Files.walk(dir)) {
-                    for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(path);
-                }
-            }
-            Files.createDirectories(dir);
-            for (String model : List.of("stories260K", "TinyStories-656K-Q8_0", "synth-qwen2-q4_0", "stories260K-q4_1",
-                    "all-MiniLM-L6-v2-Q4_K_M")) {
-                Files.createSymbolicLink(dir.resolve(model + ".gguf"), SHARED.resolve(model + ".gguf").toAbsolutePath());
-            }
             Files.writeString(dir.resolve("broken.gguf"), "this is not a GGUF file at all, just some text");
             Files.writeString(dir.resolve("storyteller.yaml"), """
                     file: stories260K.gguf
@@ -82,16 +67,11 @@ class RealModelSdkTest {
 
     @BeforeEach
     void client() {
-        client = OpenAIOkHttpClient.builder()
-                .baseUrl("http://localhost:" + port + "/v1")
-                .apiKey("unused")
-                .maxRetries(0)
-                .timeout(Duration.ofMinutes(2))
-                .build();
+        client = SdkTestSupport.client(port, Duration.ofMinutes(2));
     }
 
     private static JsonNode reference(String model) {
-        return JsonMapper.builder().build().readTree(SHARED.resolve("reference").resolve(model + ".json").toFile());
+        return JsonMapper.builder().build().readTree(SdkTestSupport.SHARED.resolve("reference").resolve(model + ".json").toFile());
     }
 
     private static CompletionCreateParams greedy(String model, String prompt) {
