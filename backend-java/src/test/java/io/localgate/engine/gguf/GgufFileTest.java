@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -122,15 +123,12 @@ class GgufFileTest {
     @Test
     void everyTruncationOfARealFileIsAnErrorNamingAnOffset() throws IOException {
         byte[] original = Files.readAllBytes(SharedModels.model("stories260K-q8_0.gguf"));
-        long dataStart;
-        try (GgufFile file = GgufFile.open(SharedModels.model("stories260K-q8_0.gguf"))) {
-            dataStart = file.dataOffset();
-        }
+        long dataStart = dataOffset(SharedModels.model("stories260K-q8_0.gguf"));
         Random random = new Random(1);
         for (int i = 0; i < 400; i++) {
             int cut = i < 200 ? random.nextInt((int) dataStart) : (int) dataStart + random.nextInt(original.length - (int) dataStart);
             Path truncated = tmp.resolve("truncated.gguf");
-            Files.write(truncated, java.util.Arrays.copyOf(original, cut));
+            Files.write(truncated, Arrays.copyOf(original, cut));
             assertThatThrownBy(() -> GgufFile.open(truncated).close())
                     .as("cut at %d", cut)
                     .isInstanceOfSatisfying(GgufException.class, e -> {
@@ -147,10 +145,7 @@ class GgufFileTest {
     @Test
     void bitFlipsInTheHeaderNeverEscapeAsAnythingButGgufException() throws IOException {
         byte[] original = Files.readAllBytes(SharedModels.model("stories260K-q4_0.gguf"));
-        long dataStart;
-        try (GgufFile file = GgufFile.open(SharedModels.model("stories260K-q4_0.gguf"))) {
-            dataStart = file.dataOffset();
-        }
+        long dataStart = dataOffset(SharedModels.model("stories260K-q4_0.gguf"));
         Random random = new Random(42);
         int rejected = 0;
         for (int i = 0; i < 2000; i++) {
@@ -181,6 +176,12 @@ class GgufFileTest {
         MemorySegment data = file.data(file.tensor("output_norm.weight"));
         file.close();
         assertThatThrownBy(() -> data.get(ValueLayout.JAVA_FLOAT, 0)).isInstanceOf(IllegalStateException.class);
+    }
+
+    private static long dataOffset(Path model) throws IOException {
+        try (GgufFile file = GgufFile.open(model)) {
+            return file.dataOffset();
+        }
     }
 
     private void assertMalformed(byte[] content, long offset, String message) throws IOException {
