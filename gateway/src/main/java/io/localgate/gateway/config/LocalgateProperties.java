@@ -21,7 +21,7 @@ public record LocalgateProperties(@DefaultValue Models models, @Name("default") 
      * @param configPath optional second folder of {@code NAME.yaml} model configs, read as if they were in {@code path}
      *                   (their {@code file} is relative to {@code path}) and taking precedence over a same-named YAML
      *                   there: model configs from a Kubernetes ConfigMap beside weights on a read-only volume
-     *                   ({@code LOCALGATE_MODELS_CONFIGPATH})
+     *                   ({@code LOCALGATE_MODELS_CONFIG_PATH})
      */
     public record Models(@DefaultValue("./models") Path path, Path configPath) {
 

@@ -127,7 +127,7 @@ public final class ModelRegistry implements AutoCloseable {
         Set<Path> configs = Set.of();
         if (configDir != null) {
             if (!Files.isDirectory(configDir)) {
-                throw new IllegalStateException("The model config directory " + configDir + " does not exist (LOCALGATE_MODELS_CONFIGPATH)");
+                throw new IllegalStateException("The model config directory " + configDir + " does not exist (LOCALGATE_MODELS_CONFIG_PATH)");
             }
             configs = list(configDir, "model config directory").stream().filter(file -> file.getFileName().toString().endsWith(YAML))
                     .collect(Collectors.toSet());

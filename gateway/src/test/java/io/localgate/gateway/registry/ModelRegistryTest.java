@@ -96,7 +96,7 @@ class ModelRegistryTest {
         var properties = new LocalgateProperties(new LocalgateProperties.Models(dir, missing),
                 new LocalgateProperties.Defaults("fake", 4096, 0));
         assertThatThrownBy(() -> new ModelRegistry(properties, List.of(backend), loader))
-                .hasMessageContaining(missing.toString()).hasMessageContaining("LOCALGATE_MODELS_CONFIGPATH");
+                .hasMessageContaining(missing.toString()).hasMessageContaining("LOCALGATE_MODELS_CONFIG_PATH");
     }
 
     @Test
