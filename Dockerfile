@@ -2,7 +2,7 @@
 #
 #   docker build -t localgate:latest .                                    CPU image
 #   docker build --build-arg LLAMA_CPP_VARIANT=linux-x64-cuda \
-#                --build-arg BASE_IMAGE=nvidia/cuda:13.0.1-runtime-ubuntu22.04 -t localgate:cuda .
+#                --build-arg BASE_IMAGE=nvidia/cuda:13.0.0-runtime-ubuntu24.04 -t localgate:cuda .
 #   docker run -p 8080:8080 -v "$PWD/models:/models:ro" localgate:latest
 #
 # The base images are build arguments so that a machine without registry access can use images made
