@@ -147,12 +147,13 @@ public final class LlamaLibrary {
 
     /**
      * The library file for {@code name} in the folder: {@code libNAME.so} (a build of one's own; {@code .dylib},
-     * {@code NAME.dll}), or node-llama-cpp's versioned {@code libNAME.v0.4.0.so}.
+     * {@code NAME.dll}), or node-llama-cpp's versioned {@code libNAME.v0.4.0.so}, which its GPU sets name after the
+     * variant ({@code libllama.cuda.v0.4.0.so}, {@code libggml.vulkan.v0.4.0.so}).
      */
-    private static Path find(Path dir, String name, String source) {
+    static Path find(Path dir, String name, String source) {
         Path plain = dir.resolve(System.mapLibraryName(name));
         if (Files.isRegularFile(plain)) return plain;
-        Pattern versioned = Pattern.compile("(lib)?" + Pattern.quote(name) + "\\.v[0-9][^/\\\\]*\\.(so|dylib|dll)");
+        Pattern versioned = Pattern.compile("(lib)?" + Pattern.quote(name) + "(\\.[a-z0-9]+)?\\.v[0-9][^/\\\\]*\\.(so|dylib|dll)");
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> versioned.matcher(f.getFileName().toString()).matches()).sorted().findFirst()
                     .orElseThrow(() -> new LlamaLibraryException("no " + plain.getFileName() + " (nor lib" + name + ".v*.so) in " + dir

@@ -38,6 +38,13 @@ class LlamaLibraryTest {
     }
 
     @Test
+    void gpuLibrarySetsAreFoundByTheirVariantNames(@TempDir Path dir) throws Exception {
+        for (String name : new String[] {"libllama.cuda.v0.4.0.so", "libggml.cuda.v0.4.0.so", "libllama-common.so"}) Files.writeString(dir.resolve(name), "");
+        assertThat(LlamaLibrary.find(dir, "llama", "test")).isEqualTo(dir.resolve("libllama.cuda.v0.4.0.so"));
+        assertThat(LlamaLibrary.find(dir, "ggml", "test")).isEqualTo(dir.resolve("libggml.cuda.v0.4.0.so"));
+    }
+
+    @Test
     void aFileThatIsNoLibraryCannotBeLoaded(@TempDir Path dir) throws Exception {
         for (String name : new String[] {"libggml-base.so", "libggml.so", "libllama.so"}) Files.writeString(dir.resolve(name), "not ELF");
         assertThatThrownBy(() -> LlamaLibrary.load(dir, "LOCALGATE_LLAMA_CPP_LIB_PATH"))

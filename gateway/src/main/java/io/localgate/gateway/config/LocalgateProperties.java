@@ -16,8 +16,18 @@ import org.springframework.boot.context.properties.bind.Name;
 @ConfigurationProperties("localgate")
 public record LocalgateProperties(@DefaultValue Models models, @Name("default") @DefaultValue Defaults defaults) {
 
-    /** @param path the models directory: every {@code *.gguf} in it is a model, {@code NAME.yaml} beside it configures it */
-    public record Models(@DefaultValue("./models") Path path) {
+    /**
+     * @param path       the models directory: every {@code *.gguf} in it is a model, {@code NAME.yaml} beside it configures it
+     * @param configPath optional second folder of {@code NAME.yaml} model configs, read as if they were in {@code path}
+     *                   (their {@code file} is relative to {@code path}) and taking precedence over a same-named YAML
+     *                   there: model configs from a Kubernetes ConfigMap beside weights on a read-only volume
+     *                   ({@code LOCALGATE_MODELS_CONFIG_PATH})
+     */
+    public record Models(@DefaultValue("./models") Path path, Path configPath) {
+
+        public Models(Path path) {
+            this(path, null);
+        }
     }
 
     /**

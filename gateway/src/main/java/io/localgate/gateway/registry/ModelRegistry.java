@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,8 @@ public final class ModelRegistry implements AutoCloseable {
                 .collect(Collectors.toMap(Backend::id, b -> b, (a, b) -> a, TreeMap::new));
         Map<String, RegisteredModel> found = new TreeMap<>();
         Map<String, List<String>> aliases = new LinkedHashMap<>();
-        for (var declared : scan(dir, properties.defaults().backend())) {
+        Path configDir = properties.models().configPath() == null ? null : properties.models().configPath().toAbsolutePath().normalize();
+        for (var declared : scan(dir, configDir, properties.defaults().backend())) {
             String id = declared.id();
             Availability availability = switch (declared) {
                 case Declared.Invalid invalid -> {
@@ -114,20 +116,24 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    private static List<Declared> scan(Path dir, String defaultBackend) {
-        if (!Files.isDirectory(dir)) {
+    /** @param configDir a second folder of YAML configs that override same-named ones in {@code dir}; null: none */
+    private static List<Declared> scan(Path dir, Path configDir, String defaultBackend) {
+        Set<Path> files = new HashSet<>();
+        if (Files.isDirectory(dir)) {
+            files.addAll(list(dir, "models directory"));
+        } else {
             log.warn("The models directory {} does not exist: serving no models (set LOCALGATE_MODELS_PATH)", dir);
-            return List.of();
         }
-        Set<Path> files;
-        try (Stream<Path> listing = Files.list(dir)) {
-            // a dangling symlink stays in: it is reported as a model that cannot be read, not skipped silently
-            files = listing.filter(file -> !Files.isDirectory(file)).collect(Collectors.toSet());
-        } catch (IOException e) {
-            throw new IllegalStateException("Cannot list the models directory " + dir + ": " + e.getMessage(), e);
+        Set<Path> configs = Set.of();
+        if (configDir != null) {
+            if (!Files.isDirectory(configDir)) {
+                throw new IllegalStateException("The model config directory " + configDir + " does not exist (LOCALGATE_MODELS_CONFIG_PATH)");
+            }
+            configs = list(configDir, "model config directory").stream().filter(file -> file.getFileName().toString().endsWith(YAML))
+                    .collect(Collectors.toSet());
         }
         var ids = new TreeSet<String>();
-        for (Path file : files) {
+        for (Path file : Stream.concat(files.stream(), configs.stream()).toList()) {
             String name = file.getFileName().toString();
             if (name.endsWith(GGUF)) ids.add(name.substring(0, name.length() - GGUF.length()));
             if (name.endsWith(YAML)) ids.add(name.substring(0, name.length() - YAML.length()));
@@ -136,9 +142,9 @@ public final class ModelRegistry implements AutoCloseable {
         List<Declared> declared = new ArrayList<>();
         for (String id : ids) {
             Path gguf = dir.resolve(id + GGUF);
-            Path yaml = dir.resolve(id + YAML);
+            Path yaml = configDir != null && configs.contains(configDir.resolve(id + YAML)) ? configDir.resolve(id + YAML) : dir.resolve(id + YAML);
             Optional<Path> sameNamedGguf = files.contains(gguf) ? Optional.of(gguf) : Optional.empty();
-            if (!files.contains(yaml)) {
+            if (!files.contains(yaml) && !configs.contains(yaml)) {
                 declared.add(new Declared.Valid(ModelConfig.plain(id, gguf, defaultBackend)));
                 continue;
             }
@@ -149,6 +155,15 @@ public final class ModelRegistry implements AutoCloseable {
             }
         }
         return declared;
+    }
+
+    private static Set<Path> list(Path dir, String what) {
+        try (Stream<Path> listing = Files.list(dir)) {
+            // a dangling symlink stays in: it is reported as a model that cannot be read, not skipped silently
+            return listing.filter(file -> !Files.isDirectory(file)).collect(Collectors.toSet());
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot list the " + what + " " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     private static Availability describe(ModelConfig config, Map<String, Backend> backends, LocalgateProperties.Defaults defaults) {

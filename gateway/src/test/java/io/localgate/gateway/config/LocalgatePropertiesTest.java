@@ -28,11 +28,13 @@ class LocalgatePropertiesTest {
     void environment_variables_bind() {
         var environment = new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of(
                 "LOCALGATE_MODELS_PATH", "/srv/models",
+                "LOCALGATE_MODELS_CONFIG_PATH", "/etc/localgate/models",
                 "LOCALGATE_DEFAULT_BACKEND", "llama-cpp",
                 "LOCALGATE_DEFAULT_CONTEXT_SIZE", "8192",
                 "LOCALGATE_DEFAULT_THREADS", "6"));
         var properties = bind(environment);
         assertThat(properties.models().path()).isEqualTo(Path.of("/srv/models"));
+        assertThat(properties.models().configPath()).isEqualTo(Path.of("/etc/localgate/models"));
         assertThat(properties.defaults().backend()).isEqualTo("llama-cpp");
         assertThat(properties.defaults().contextSize()).isEqualTo(8192);
         assertThat(properties.defaults().threads()).isEqualTo(6);
@@ -41,7 +43,7 @@ class LocalgatePropertiesTest {
     @Test
     void the_context_size_also_binds_from_its_canonical_variable_name() {
         var environment = new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                Map.of("LOCALGATE_DEFAULT_CONTEXTSIZE", "1024"));
+                Map.of("LOCALGATE_DEFAULT_CONTEXT_SIZE", "1024"));
         assertThat(bind(environment).defaults().contextSize()).isEqualTo(1024);
     }
 

@@ -73,6 +73,33 @@ class ModelRegistryTest {
     }
 
     @Test
+    void a_config_directory_configures_models_whose_weights_are_elsewhere(@TempDir Path configs) throws Exception {
+        FakeModelFiles.write(dir, "alpha.gguf", "reply=a");
+        FakeModelFiles.write(dir, "beta.gguf", "reply=b");
+        yaml("beta", "context_size: 100\n");
+        Files.writeString(configs.resolve("beta.yaml"), "context_size: 200\n");
+        Files.writeString(configs.resolve("gamma.yaml"), "file: alpha.gguf\nthreads: 2\n");
+        Files.writeString(configs.resolve("README"), "not a config");
+        var properties = new LocalgateProperties(new LocalgateProperties.Models(dir, configs),
+                new LocalgateProperties.Defaults("fake", 4096, 0));
+        registry = new ModelRegistry(properties, List.of(backend), loader);
+
+        assertThat(registry.models()).extracting(RegisteredModel::id).containsExactly("alpha", "beta", "gamma");
+        assertThat(registry.get("beta").serve().block().model().contextSize()).as("the config directory wins").isEqualTo(200);
+        ServingModel gamma = registry.get("gamma").serve().block();
+        assertThat(gamma.config().file()).as("files are relative to the models directory").isEqualTo(dir.resolve("alpha.gguf"));
+    }
+
+    @Test
+    void a_missing_config_directory_is_an_error_naming_it() {
+        Path missing = dir.resolve("no-such-configs");
+        var properties = new LocalgateProperties(new LocalgateProperties.Models(dir, missing),
+                new LocalgateProperties.Defaults("fake", 4096, 0));
+        assertThatThrownBy(() -> new ModelRegistry(properties, List.of(backend), loader))
+                .hasMessageContaining(missing.toString()).hasMessageContaining("LOCALGATE_MODELS_CONFIG_PATH");
+    }
+
+    @Test
     void the_yaml_load_settings_reach_the_backend() throws Exception {
         FakeModelFiles.write(dir, "m.gguf", "reply=a", "context=4096");
         yaml("m", "context_size: 1000\nthreads: 2\nparallel: 3\ngpu_layers: 10\nbatch_size: 64\n");
