@@ -39,7 +39,7 @@ public final class ServingMetrics implements ModelLoadListener {
                 .register(registry).increment();
         Timer.builder("localgate.request.duration").description("End-to-end latency: arrival to the last byte of the response")
                 .tags("endpoint", endpoint, "model", model, "status", statusLabel)
-                .publishPercentileHistogram().publishPercentiles(0.5, 0.9, 0.99)
+                .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(15))
                 .register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
@@ -63,12 +63,12 @@ public final class ServingMetrics implements ModelLoadListener {
                 .tag("model", model).register(registry);
         var firstToken = Timer.builder("localgate.time.to.first.token").description("Arrival of the request to its first generated token")
                 .tag("model", model)
-                .publishPercentileHistogram().publishPercentiles(0.5, 0.9, 0.99)
+                .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5))
                 .register(registry);
         var perToken = Timer.builder("localgate.time.per.output.token").description("Time per generated token after the first, per generation")
                 .tag("model", model)
-                .publishPercentileHistogram().publishPercentiles(0.5, 0.9, 0.99)
+                .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
         return new Consumer<>() {

@@ -59,7 +59,8 @@ record PrometheusScrape(String text) {
 
     /** Like {@link #value} but the series must exist. */
     double require(String name, String... labelPairs) {
-        return value(name, labelPairs).orElseThrow(() -> new AssertionError("no series " + name + " " + String.join(",", labelPairs)));
+        return value(name, labelPairs).orElseThrow(() -> new AssertionError("no series " + name + " " + String.join(",", labelPairs)
+                + " in:\n" + text.lines().filter(line -> line.contains(name)).collect(java.util.stream.Collectors.joining("\n"))));
     }
 
     /** The {@code # TYPE} of a metric family. */
