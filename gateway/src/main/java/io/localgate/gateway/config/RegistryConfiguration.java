@@ -1,6 +1,7 @@
 package io.localgate.gateway.config;
 
 import io.localgate.backend.Backend;
+import io.localgate.gateway.registry.ModelLoadListener;
 import io.localgate.gateway.registry.ModelRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +20,9 @@ class RegistryConfiguration {
     private static final Logger log = LoggerFactory.getLogger(RegistryConfiguration.class);
 
     @Bean
-    ModelRegistry modelRegistry(LocalgateProperties properties) {
+    ModelRegistry modelRegistry(LocalgateProperties properties, ModelLoadListener loadListener) {
         // loading reads and maps whole files: a blocking job for bounded-elastic threads, not the event loop
-        return new ModelRegistry(properties, backends(), task -> Schedulers.boundedElastic().schedule(task));
+        return new ModelRegistry(properties, backends(), task -> Schedulers.boundedElastic().schedule(task), loadListener);
     }
 
     private static List<Backend> backends() {

@@ -35,6 +35,7 @@ public final class TextGeneration {
             // delayError: a backend failure must not overtake the tokens generated before it, which
             // an operator's prefetch queue may still hold when the failure arrives
             return JdkFlowAdapter.flowPublisherToFlux(generation)
+                    .transformDeferredContextual((tokens, context) -> GenerationObserver.watch(tokens, context, prompt.length))
                     .concatMapDelayError(event -> Flux.fromIterable(decoder.accept(event)))
                     .takeUntil(GenerationEvent.Done.class::isInstance)
                     .concatWith(Mono.defer(() -> decoder.done

@@ -47,6 +47,14 @@ public final class ModelRegistry implements AutoCloseable {
      * @param loader where models load (a thread that may block for seconds; never an event loop)
      */
     public ModelRegistry(LocalgateProperties properties, Collection<Backend> backends, Executor loader) {
+        this(properties, backends, loader, ModelLoadListener.NONE);
+    }
+
+    /**
+     * @param loader   where models load (a thread that may block for seconds; never an event loop)
+     * @param listener told of each load and failed load
+     */
+    public ModelRegistry(LocalgateProperties properties, Collection<Backend> backends, Executor loader, ModelLoadListener listener) {
         Path dir = properties.models().path().toAbsolutePath().normalize();
         Map<String, Backend> backendsById = backends.stream()
                 .collect(Collectors.toMap(Backend::id, b -> b, (a, b) -> a, TreeMap::new));
@@ -66,7 +74,7 @@ public final class ModelRegistry implements AutoCloseable {
                     yield describe(valid.config(), backendsById, properties.defaults());
                 }
             };
-            found.put(id, new RegisteredModel(id, lastModified(declared.origin()), availability, loader));
+            found.put(id, new RegisteredModel(id, lastModified(declared.origin()), availability, loader, listener));
         }
         this.models = Collections.unmodifiableMap(found);
         this.byAlias = resolveAliases(aliases, found);

@@ -6,6 +6,7 @@ import io.localgate.backend.LoadedModel;
 import io.localgate.backend.ModelInfo;
 import io.localgate.backend.ModelLoadException;
 import io.localgate.gateway.prompt.ChatFormat;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -35,13 +36,15 @@ public final class RegisteredModel {
     private final long created;
     private final Availability availability;
     private final Executor loader;
+    private final ModelLoadListener listener;
     private CompletableFuture<ServingModel> loading; // guarded by this
 
-    RegisteredModel(String id, long created, Availability availability, Executor loader) {
+    RegisteredModel(String id, long created, Availability availability, Executor loader, ModelLoadListener listener) {
         this.id = id;
         this.created = created;
         this.availability = availability;
         this.loader = loader;
+        this.listener = listener;
     }
 
     public String id() {
@@ -53,9 +56,15 @@ public final class RegisteredModel {
         return created;
     }
 
+    /** Why the model cannot be served, when start-up found that it cannot. */
+    public Optional<ModelUnavailableException> unavailable() {
+        return availability instanceof Availability.Unavailable unavailable ? Optional.of(unavailable.reason()) : Optional.empty();
+    }
+
     /**
      * The loaded model; the first call loads it on the loader's thread. Errors with
-     * {@link ModelUnavailableException} when the model cannot serve text generation.
+     * {@link ModelUnavailableException} when the model cannot serve text generation. A {@link ModelGate}
+     * in the subscriber's context is passed first.
      */
     public Mono<ServingModel> serve() {
         return switch (availability) {
@@ -67,7 +76,10 @@ public final class RegisteredModel {
                             "The model '" + id + "' does not generate text (it can do: " + ready.info().capabilities() + ")."));
                 }
                 // a client that goes away must not cancel a load that other requests share
-                yield Mono.fromFuture(() -> loadOnce(ready), true);
+                Mono<ServingModel> load = Mono.fromFuture(() -> loadOnce(ready), true);
+                yield Mono.deferContextual(context -> context.<ModelGate>getOrEmpty(ModelGate.class)
+                        .map(gate -> gate.enter(id, ready.config()).then(load))
+                        .orElse(load));
             }
         };
     }
@@ -87,10 +99,12 @@ public final class RegisteredModel {
         try {
             model = ready.backend().load(spec);
         } catch (ModelLoadException e) {
+            listener.failed(id, ready.backend().id(), Duration.ofNanos(System.nanoTime() - start));
             var failure = ModelRegistry.unavailable(id, config.file(), e);
             log.error("{}", failure.getMessage());
             throw failure;
         } catch (RuntimeException e) {
+            listener.failed(id, ready.backend().id(), Duration.ofNanos(System.nanoTime() - start));
             log.error("Model '{}' failed to load", id, e);
             throw new ModelUnavailableException(ModelUnavailableException.Problem.BROKEN_FILE,
                     "The model '" + id + "' failed to load: " + e, e);
@@ -100,14 +114,17 @@ public final class RegisteredModel {
             chat = ChatFormat.of(config.template(), model.info(), model.tokenizer());
         } catch (RuntimeException e) {
             model.close();
+            listener.failed(id, ready.backend().id(), Duration.ofNanos(System.nanoTime() - start));
             log.error("Model '{}' loaded but its tokenizer failed", id, e);
             throw new ModelUnavailableException(ModelUnavailableException.Problem.BROKEN_FILE,
                     "The model '" + id + "' loaded but its tokenizer failed: " + e, e);
         }
         chat.templateError().ifPresent(error ->
                 log.error("Model '{}': its chat template does not compile, so chat requests fail (completions work): {}", id, error));
+        var took = Duration.ofNanos(System.nanoTime() - start);
         log.info("Loaded model '{}' ({}, {}, context {}) with backend '{}' in {} ms", id, model.info().architecture(),
-                model.info().fileType(), model.contextSize(), ready.backend().id(), (System.nanoTime() - start) / 1_000_000);
+                model.info().fileType(), model.contextSize(), ready.backend().id(), took.toMillis());
+        listener.loaded(id, ready.backend().id(), model, took);
         return new ServingModel(config, model, chat);
     }
 

@@ -5,6 +5,7 @@ import io.localgate.backend.Generation;
 import io.localgate.backend.GenerationRequest;
 import io.localgate.backend.LoadedModel;
 import io.localgate.backend.ModelInfo;
+import io.localgate.backend.ModelStats;
 import io.localgate.backend.TokenEvent;
 import io.localgate.backend.TokenPublisher;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,7 @@ public final class FakeModel implements LoadedModel {
     });
     private final AtomicInteger cancelled = new AtomicInteger();
     private final AtomicInteger ended = new AtomicInteger();
+    private final AtomicInteger running = new AtomicInteger();
     private final AtomicReference<GenerationRequest> lastRequest = new AtomicReference<>();
 
     FakeModel(ModelInfo info, int contextSize, String reply, int failAfter, long delayMillis) {
@@ -65,6 +67,12 @@ public final class FakeModel implements LoadedModel {
         return ended.get();
     }
 
+    /** Generation loops running now, as the active sequences of its {@link #stats()}. */
+    @Override
+    public ModelStats stats() {
+        return new ModelStats(0, running.get(), 0, 0, 0, 0, 0, 0);
+    }
+
     public GenerationRequest lastRequest() {
         return lastRequest.get();
     }
@@ -83,6 +91,7 @@ public final class FakeModel implements LoadedModel {
 
     private void generate(TokenPublisher out, int promptTokens, int maxTokens) {
         int generated = 0;
+        running.incrementAndGet();
         try {
             for (int i = 0; i <= reply.length; i++) {
                 if (out.isCancelled()) return;
@@ -105,6 +114,7 @@ public final class FakeModel implements LoadedModel {
         } catch (InterruptedException e) {
             out.fail(e);
         } finally {
+            running.decrementAndGet();
             ended.incrementAndGet();
         }
     }
