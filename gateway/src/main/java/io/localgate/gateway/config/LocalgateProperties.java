@@ -2,6 +2,7 @@ package io.localgate.gateway.config;
 
 import java.nio.file.Path;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.context.properties.bind.Name;
 
@@ -24,6 +25,10 @@ public record LocalgateProperties(@DefaultValue Models models, @Name("default") 
      *                   ({@code LOCALGATE_MODELS_CONFIG_PATH})
      */
     public record Models(@DefaultValue("./models") Path path, Path configPath) {
+
+        @ConstructorBinding
+        public Models {
+        }
 
         public Models(Path path) {
             this(path, null);

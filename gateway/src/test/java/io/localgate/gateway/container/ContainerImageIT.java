@@ -3,6 +3,9 @@ package io.localgate.gateway.container;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.command.InspectImageResponse;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Volume;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -21,7 +24,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
-import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.ImageFromDockerfile;
@@ -57,8 +59,11 @@ class ContainerImageIT {
         buildArg(image, "JRE_IMAGE", "LOCALGATE_IT_JRE_IMAGE");
         buildArg(image, "BASE_IMAGE", "LOCALGATE_IT_BASE_IMAGE");
 
+        Bind models = new Bind(modelsFolder().toString(), new Volume("/models"), AccessMode.ro);
         container = new GenericContainer<>(image)
-                .withFileSystemBind(modelsFolder().toString(), "/models", BindMode.READ_ONLY)
+                // a plain bind, as `docker run -v DIR:/models:ro` makes (withFileSystemBind first runs a probe container
+                // from a public image, which a machine without registry access cannot pull)
+                .withCreateContainerCmdModifier(create -> create.getHostConfig().withBinds(models))
                 .withExposedPorts(PORT)
                 .waitingFor(Wait.forHttp("/health/ready").forPort(PORT).forStatusCode(200).withStartupTimeout(Duration.ofMinutes(3)));
         container.start();
