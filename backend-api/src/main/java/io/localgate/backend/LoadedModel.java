@@ -18,6 +18,14 @@ public interface LoadedModel extends AutoCloseable {
      */
     Generation submit(GenerationRequest request);
 
+    /**
+     * The engine's figures now (queue, slots, KV cache use, step counters), for metrics. Cheap and safe to
+     * call from any thread at any rate. A backend without a scheduler of its own reports zeros.
+     */
+    default ModelStats stats() {
+        return new ModelStats(0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
     /** Frees the model's memory; running generations end with an error. */
     @Override
     void close();
