@@ -306,6 +306,7 @@ public final class Scheduler implements AutoCloseable {
         for (Sequence f : running) {
             if (f.leader == s) follow(f);
         }
+        countKvTokens();
     }
 
     private int leastRecentlyUsedFreeSlot() {
