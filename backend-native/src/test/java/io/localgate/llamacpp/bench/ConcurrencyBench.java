@@ -23,7 +23,9 @@ import java.util.concurrent.Flow;
  * (no HTTP): for each concurrency N, N sequences with distinct short random prompts (so no prefix is
  * shared) generate the same number of tokens, end-of-generation banned. Reports the generated tokens of
  * all sequences over the time from the moment every sequence has its first token to the last token
- * (decode only), the whole wall time, and the engine's rows per step. Either backend (ServiceLoader id).
+ * (decode only), the same per second of the process's CPU time (steadier than wall time on a shared
+ * machine: with one compute thread it counts the work, not the waiting), the whole wall time, and the
+ * engine's rows per step. Either backend (ServiceLoader id).
  *
  * <p>Usage: {@code ConcurrencyBench BACKEND MODEL.gguf THREADS GENERATED CONCURRENCY...} (the model is
  * loaded once with {@code parallel} = the largest concurrency).
@@ -61,23 +63,31 @@ public final class ConcurrencyBench {
             var random = new SplittableRandom(1);
             run(model, tokenizer, ordinary, random, greedy, Math.min(parallel, 2), 8, promptTokens); // warm-up
             double single = 0;
+            double singleCpu = 0;
             for (int c : concurrencies) {
                 ModelStats before = model.stats();
                 double[] r = run(model, tokenizer, ordinary, random, greedy, c, generated, promptTokens);
                 ModelStats after = model.stats();
                 double rowsPerStep = (double) (after.batchRowsTotal() - before.batchRowsTotal()) / (after.steps() - before.steps());
-                if (c == 1) single = r[0];
-                System.out.printf("RESULT %s %s threads %d: %d concurrent x %d tokens: decode %.1f tokens/s aggregate (%.1f per sequence)%s,"
-                                + " wall %.2f s, %.2f rows per step%n", backendId, file.getFileName(), threads, c, generated, r[0], r[0] / c,
-                        single > 0 && c > 1 ? String.format(" = %.2fx one", r[0] / single) : "", r[1], rowsPerStep);
+                if (c == 1) {
+                    single = r[0];
+                    singleCpu = r[2];
+                }
+                System.out.printf("RESULT %s %s threads %d: %d concurrent x %d tokens: decode %.1f tokens/s aggregate (%.1f per sequence)%s;"
+                                + " %.1f tokens per CPU second%s; wall %.2f s, %.2f rows per step%n", backendId, file.getFileName(), threads, c,
+                        generated, r[0], r[0] / c, c > 1 && single > 0 ? String.format(" = %.2fx one", r[0] / single) : "", r[2],
+                        c > 1 && singleCpu > 0 ? String.format(" = %.2fx one", r[2] / singleCpu) : "", r[1], rowsPerStep);
             }
         }
     }
 
-    /** @return aggregate decode tokens/s and wall seconds */
+    /** @return aggregate decode tokens per second, wall seconds, and decode tokens per second of process CPU time */
     private static double[] run(LoadedModel model, Tokenizer tokenizer, List<Integer> ordinary, SplittableRandom random, SamplingParams sampling,
                                 int concurrency, int generated, int promptTokens) throws Exception {
         var times = new long[concurrency][generated];
+        var processCpu = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var decoding = new java.util.concurrent.atomic.AtomicInteger();
+        var cpuAtAllStarted = new long[1];
         var done = new ArrayList<CompletableFuture<Void>>();
         long start = System.nanoTime();
         for (int i = 0; i < concurrency; i++) {
@@ -97,7 +107,10 @@ public final class ConcurrencyBench {
 
                 @Override
                 public void onNext(TokenEvent event) {
-                    if (event instanceof TokenEvent.Token && tokens < generated) times[index][tokens++] = System.nanoTime();
+                    if (event instanceof TokenEvent.Token && tokens < generated) {
+                        times[index][tokens++] = System.nanoTime();
+                        if (tokens == 1 && decoding.incrementAndGet() == concurrency) cpuAtAllStarted[0] = processCpu.getProcessCpuTime();
+                    }
                 }
 
                 @Override
@@ -114,12 +127,13 @@ public final class ConcurrencyBench {
         }
         CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get();
         long end = System.nanoTime();
+        long cpu = processCpu.getProcessCpuTime() - cpuAtAllStarted[0];
         long allStarted = 0;
         for (long[] t : times) allStarted = Math.max(allStarted, t[0]);
         long tokens = 0; // produced after every sequence was decoding
         for (long[] t : times) {
             for (long time : t) if (time > allStarted) tokens++;
         }
-        return new double[] {tokens / ((end - allStarted) / 1e9), (end - start) / 1e9};
+        return new double[] {tokens / ((end - allStarted) / 1e9), (end - start) / 1e9, tokens / (cpu / 1e9)};
     }
 }
