@@ -121,6 +121,27 @@ class PrefixReuseTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 3})
+    void aFollowerWhoseLeaderIsCancelledComputesTheRestItself(int leaderTokens) throws Exception {
+        String file = "stories260K.gguf";
+        // chunks of 16 rows: the leader needs several steps for the prompt, so the follower waits
+        try (LoadedModel model = load(file, 2, 16)) {
+            int[] prompt = prompts(model.info().vocabSize())[0];
+            SamplingParams sampling = greedyWithout(model.tokenizer().eos());
+            var leader = new Collector(leaderTokens == 0 ? Integer.MAX_VALUE : leaderTokens);
+            var leaderGeneration = model.submit(new GenerationRequest(prompt, sampling, 20, 3, new int[0]));
+            leaderGeneration.subscribe(leader);
+            var follower = new Collector();
+            model.submit(new GenerationRequest(prompt, sampling, 20, 3, new int[0])).subscribe(follower);
+            if (leaderTokens == 0) leaderGeneration.cancel();
+            follower.await();
+            assertThat(follower.tokens()).containsExactlyElementsOf(alone(file, prompt, sampling, 20, 512).tokens());
+            assertThat(follower.finished().cachedTokens()).isBetween(0, prompt.length - 1);
+            assertThat(model.stats().activeSequences()).isZero();
+        }
+    }
+
     private static void assertSameOutput(Collector actual, Collector expected, float tolerance, String what) {
         assertThat(actual.tokens()).containsExactlyElementsOf(expected.tokens());
         List<TokenEvent> a = actual.events;

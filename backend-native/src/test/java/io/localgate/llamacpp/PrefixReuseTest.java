@@ -116,6 +116,27 @@ class PrefixReuseTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 3})
+    void aFollowerWhoseLeaderIsCancelledDecodesTheRestItself(int leaderTokens) throws Exception {
+        String file = "stories260K.gguf";
+        // batches of 16 tokens: the leader needs several steps for the prompt, so the follower waits
+        try (LoadedModel model = load(file, 2, 16)) {
+            int[] prompt = prompts(model.tokenizer().vocabSize())[0];
+            var leader = model.submit(request(model, prompt, 20));
+            var seen = new java.util.concurrent.atomic.AtomicInteger();
+            Collected.start(leader, () -> {
+                if (seen.incrementAndGet() == leaderTokens) leader.cancel();
+            });
+            CompletableFuture<Collected> follower = Collected.start(model.submit(request(model, prompt, 20)));
+            if (leaderTokens == 0) leader.cancel();
+            Collected c = follower.get(60, TimeUnit.SECONDS);
+            assertThat(c.ids()).containsExactly(alone(file, prompt, 20, 512).ids());
+            assertThat(c.finished().cachedTokens()).isBetween(0, prompt.length - 1);
+            assertThat(model.stats().activeSequences()).isZero();
+        }
+    }
+
     private static void assertSameOutput(Collected actual, Collected expected, String what) {
         assertThat(actual.ids()).as(what).containsExactly(expected.ids());
         List<TokenEvent.Token> a = actual.tokens();
