@@ -26,6 +26,8 @@ import java.nio.file.NoSuchFileException;
  */
 public final class JavaBackend implements Backend {
 
+    private static final System.Logger LOG = System.getLogger(JavaBackend.class.getName());
+
     /** Sequences generated at once when the model spec does not say. */
     public static final int DEFAULT_PARALLEL = 4;
     /** The largest context a model gets by default, whatever it was trained with. */
@@ -68,6 +70,9 @@ public final class JavaBackend implements Backend {
             var transformer = new Transformer(config, weights, pool, stepTokens, parallel);
             var scheduler = new Scheduler(spec.id(), transformer, cache, tokenizer::isEndOfGeneration, stepTokens);
             var model = new JavaModel(info, tokenizer, file, pool, cache, scheduler);
+            long kvBytes = 4L * config.layers() * config.kvDim() * contextSize * parallel;
+            LOG.log(System.Logger.Level.INFO, () -> "java loaded " + spec.id() + ": context " + contextSize + " x " + parallel
+                    + " sequences (KV cache " + (kvBytes >> 20) + " MiB), " + stepTokens + " rows per step, " + threads + " threads");
             loaded = true;
             return model;
         } catch (GgufException e) {

@@ -4,6 +4,7 @@ import io.localgate.backend.Generation;
 import io.localgate.backend.GenerationRequest;
 import io.localgate.backend.LoadedModel;
 import io.localgate.backend.ModelInfo;
+import io.localgate.backend.ModelStats;
 import io.localgate.backend.Tokenizer;
 import io.localgate.engine.gguf.GgufFile;
 import io.localgate.engine.kv.KvCache;
@@ -48,6 +49,11 @@ final class JavaModel implements LoadedModel {
     @Override
     public Generation submit(GenerationRequest request) {
         return scheduler.submit(request);
+    }
+
+    @Override
+    public ModelStats stats() {
+        return scheduler.stats();
     }
 
     /** Sequences holding a slot now. */

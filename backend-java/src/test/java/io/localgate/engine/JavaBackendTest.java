@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.localgate.backend.Backend;
 import io.localgate.backend.Capability;
 import io.localgate.backend.FinishReason;
+import io.localgate.backend.Generation;
 import io.localgate.backend.GenerationRequest;
 import io.localgate.backend.LoadedModel;
 import io.localgate.backend.ModelSpec;
+import io.localgate.backend.ModelStats;
 import io.localgate.backend.SamplingParams;
 import io.localgate.backend.TokenEvent;
 import java.nio.file.Files;
@@ -140,6 +142,34 @@ class JavaBackendTest {
             assertThat(first.tokens()).containsExactly(432, 383, 286);
             assertThat(queued.tokens()).containsExactlyElementsOf(list(hello.get("greedy_tokens")));
             assertThat(((JavaModel) model).active()).isZero();
+        }
+    }
+
+    @Test
+    void aCancelledSequenceLeavesBeforeTheNextStepAndAWaitingOneTakesItsSlot() throws Exception {
+        try (LoadedModel model = backend().load(spec("stories260K.gguf", 1))) {
+            var ban = new SamplingParams(0f, 0, 1f, 0f, 0L, 1f, 64, 0f, 0f, java.util.Map.of(model.tokenizer().eos(), Float.NEGATIVE_INFINITY));
+            var running = new Collector();
+            Generation doomed = model.submit(new GenerationRequest(new int[] {1, 403, 407, 261, 378}, ban, 1500));
+            doomed.subscribe(running);
+            while (running.tokens().size() < 3) Thread.onSpinWait();
+            JsonNode hello = referenceCases("stories260K.gguf").get(1);
+            var waiting = new Collector();
+            model.submit(new GenerationRequest(ints(hello.get("tokens_with_special")), SamplingParams.GREEDY, 32)).subscribe(waiting);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (model.stats().queuedSequences() == 0 && System.nanoTime() < deadline) Thread.onSpinWait();
+            assertThat(model.stats().queuedSequences()).isEqualTo(1);
+            assertThat(model.stats().activeSequences()).isEqualTo(1);
+            doomed.cancel();
+            assertThat(waiting.await().tokens()).containsExactlyElementsOf(list(hello.get("greedy_tokens")));
+            int seen = running.tokens().size();
+            assertThat(seen).isLessThan(1500);
+            assertThat(running.done).isNotDone();
+            ModelStats stats = model.stats();
+            assertThat(stats.activeSequences()).isZero();
+            assertThat(stats.queuedSequences()).isZero();
+            assertThat(stats.kvCacheTokensUsed()).isZero();
+            assertThat(running.tokens()).hasSize(seen);
         }
     }
 

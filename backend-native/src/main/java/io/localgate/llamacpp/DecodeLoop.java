@@ -8,6 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import io.localgate.backend.FinishReason;
 import io.localgate.backend.GenerationRequest;
 import io.localgate.backend.Logprobs;
+import io.localgate.backend.ModelStats;
 import io.localgate.backend.TokenEvent;
 import io.localgate.backend.TokenPublisher;
 import io.localgate.llamacpp.ffi.Llama;
@@ -23,11 +24,18 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The one thread that computes for a model: continuous batching over the sequences of one
- * {@code llama_context}. Each step it frees the slots of finished and cancelled sequences (their KV
- * cells removed with {@code llama_memory_seq_rm}), admits waiting requests into free slots, builds one
- * {@code llama_batch} of every generating sequence's last token plus as much waiting prompt as fits,
- * decodes it, and samples the next token of every sequence that produced logits. Requests thus join
- * and leave between {@code llama_decode} calls.
+ * {@code llama_context}. Each step it frees the slots of finished and cancelled sequences, admits
+ * waiting requests into free slots, builds one {@code llama_batch} of every generating sequence's last
+ * token plus as much waiting prompt as fits, decodes it, and samples the next token of every sequence
+ * that produced logits. Requests thus join and leave between {@code llama_decode} calls.
+ *
+ * <p>Prefix reuse: a slot (a sequence id, with its own KV stream) keeps its cells when its sequence
+ * ends, and the loop remembers their tokens. A new request finds the slot holding the longest start of
+ * its prompt: it takes that slot when free and holding nothing more (dropping the tail with
+ * {@code llama_memory_seq_rm}), else the least recently used free slot, into which the source's
+ * sequence is copied ({@code llama_memory_seq_cp}) and cut to the shared start. When a sequence being
+ * prefilled will hold more of the prompt (the same prompt submitted several times at once), the new one
+ * waits for it, then copies. The last prompt token is always decoded: its logits give the first output.
  *
  * <p>The batch and the sampler chains are this thread's own (confined arenas); the context and
  * model belong to {@link NativeModel}, which stops this loop before it frees them.
@@ -44,6 +52,19 @@ final class DecodeLoop implements Runnable {
     private final int contextSize;
     private final int batchSize;
     private final Sequence[] slots;
+    /** The tokens whose cells each slot holds: positions {@code 0 .. slotLengths[slot] - 1}. */
+    private final int[][] slotTokens;
+    private final int[] slotLengths;
+    /** When each slot was last given up, in releases: the least recently used free slot is overwritten first. */
+    private final long[] releasedAt;
+    private long releases;
+    // figures for stats(): written by this thread (queued under the lock), read from any thread
+    private volatile int queued;
+    private volatile int active;
+    private volatile long kvTokensUsed;
+    private volatile long steps;
+    private volatile long batchRows;
+    private volatile long promptTokensReused;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -61,6 +82,11 @@ final class DecodeLoop implements Runnable {
         float[] logits;
         /** Prompt tokens already decoded (and so the next position while the prompt lasts). */
         int decoded;
+        /** Prompt tokens taken from the cache rather than decoded. */
+        int reused;
+        /** A sequence being prefilled with the same start: this one waits until it holds {@link #promised} positions, then copies. */
+        Sequence leader;
+        int promised;
         /** Tokens generated and emitted. */
         int generated;
         int lastToken;
@@ -92,6 +118,14 @@ final class DecodeLoop implements Runnable {
         this.contextSize = contextSize;
         this.batchSize = batchSize;
         this.slots = new Sequence[parallel];
+        this.slotTokens = new int[parallel][contextSize];
+        this.slotLengths = new int[parallel];
+        this.releasedAt = new long[parallel];
+    }
+
+    ModelStats stats() {
+        return new ModelStats(queued, active, slots.length, kvTokensUsed, (long) slots.length * contextSize, steps, batchRows,
+                promptTokensReused);
     }
 
     /** Queues a subscribed request for a free slot; fails it at once when the loop has stopped. */
@@ -103,7 +137,19 @@ final class DecodeLoop implements Runnable {
                 return;
             }
             waiting.add(sequence);
+            queued = waiting.size();
             wake.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Forgets a cancelled request that still waits for a slot. */
+    void withdraw(Sequence sequence) {
+        lock.lock();
+        try {
+            waiting.remove(sequence);
+            queued = waiting.size();
         } finally {
             lock.unlock();
         }
@@ -144,6 +190,7 @@ final class DecodeLoop implements Runnable {
             try {
                 waiting.forEach(s -> s.publisher.fail(closed));
                 waiting.clear();
+                queued = 0;
             } finally {
                 lock.unlock();
             }
@@ -168,19 +215,22 @@ final class DecodeLoop implements Runnable {
             if (s != null && s.publisher.isCancelled()) end(s, null, null);
         }
         fillFreeSlots();
+        for (Sequence s : slots) {
+            if (s != null && s.leader != null && s.leader.decoded >= s.promised) follow(s);
+        }
 
         batch.clear();
         for (Sequence s : slots) { // generating sequences first: one token each, never starved by long prompts
             if (s != null && !s.prefilling()) {
-                s.outputIndex = batch.add(s.lastToken, s.position(), s.slot, true);
+                s.outputIndex = add(batch, s.lastToken, s.position(), s.slot, true);
             }
         }
         for (Sequence s : slots) {
-            if (s != null && s.prefilling() && batch.room() > 0) {
+            if (s != null && s.prefilling() && s.leader == null && batch.room() > 0) {
                 int take = Math.min(batch.room(), s.prompt.length - s.decoded);
                 for (int i = 0; i < take; i++) {
                     boolean last = s.decoded + i == s.prompt.length - 1;
-                    int index = batch.add(s.prompt[s.decoded + i], s.decoded + i, s.slot, last);
+                    int index = add(batch, s.prompt[s.decoded + i], s.decoded + i, s.slot, last);
                     if (last) s.outputIndex = index;
                 }
                 s.decoded += take;
@@ -190,6 +240,8 @@ final class DecodeLoop implements Runnable {
 
         library.takeErrors();
         int rc = api.decode(context, batch.struct());
+        steps++;
+        batchRows += batch.size();
         if (rc != 0) {
             var failure = new IllegalStateException("llama_decode failed with " + rc + describe(rc) + errorLines());
             for (Sequence s : slots) {
@@ -204,17 +256,126 @@ final class DecodeLoop implements Runnable {
                 next(s, index);
             }
         }
+        countKvTokens();
+    }
+
+    private void countKvTokens() {
+        long used = 0;
+        for (Sequence s : slots) {
+            if (s != null) used += slotLengths[s.slot];
+        }
+        kvTokensUsed = used;
+    }
+
+    private int add(BatchBuffers batch, int token, int position, int slot, boolean output) {
+        slotTokens[slot][position] = token;
+        slotLengths[slot] = position + 1;
+        return batch.add(token, position, slot, output);
     }
 
     private void fillFreeSlots() {
-        for (int slot = 0; slot < slots.length; slot++) {
-            if (slots[slot] != null) continue;
+        while (active < slots.length) {
             Sequence s = nextToStart();
             if (s == null) return;
-            s.slot = slot;
-            s.logits = new float[tokenizer.vocabSize()];
-            slots[slot] = s;
+            start(s);
         }
+    }
+
+    /** Puts the sequence in a slot, reusing the longest start of its prompt that a slot holds or will soon hold. */
+    private void start(Sequence s) {
+        int reusable = s.prompt.length - 1; // the last prompt token is decoded for its logits
+        int slot = -1;
+        int inPlace = -1;
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != null) continue;
+            int cached = Math.min(reusable, cachedPrefix(i, s.prompt));
+            if (cached > inPlace || cached == inPlace && releasedAt[i] < releasedAt[slot]) {
+                slot = i;
+                inPlace = cached;
+            }
+        }
+        int source = slot;
+        int shared = inPlace;
+        for (int i = 0; i < slots.length; i++) {
+            int cached = slots[i] == null ? -1 : Math.min(reusable, cachedPrefix(i, s.prompt));
+            if (cached > shared) {
+                source = i;
+                shared = cached;
+            }
+        }
+        // keep what a free slot holds beyond the shared start when another free slot can take the copy
+        if (source != slot || slotLengths[slot] > shared) slot = leastRecentlyUsedFreeSlot();
+        Sequence leader = null;
+        int promised = shared;
+        for (Sequence r : slots) {
+            if (r == null || r.leader != null || !r.prefilling()) continue;
+            int common = Math.min(reusable, commonPrefix(r.prompt, r.prompt.length, s.prompt));
+            if (common > promised) {
+                leader = r;
+                promised = common;
+            }
+        }
+        s.slot = slot;
+        s.logits = new float[tokenizer.vocabSize()];
+        slots[slot] = s;
+        active++;
+        if (leader != null) {
+            forget(slot);
+            s.leader = leader;
+            s.promised = promised;
+        } else {
+            reuse(s, source, shared);
+        }
+    }
+
+    /** Gives the sequence's slot the first {@code rows} cached positions of slot {@code source} (which may be its own). */
+    private void reuse(Sequence s, int source, int rows) {
+        if (rows == 0) {
+            forget(s.slot);
+        } else if (source != s.slot) {
+            api.memorySeqCp(memory, source, s.slot, -1, -1); // the whole sequence: partial copies across streams abort
+            System.arraycopy(slotTokens[source], 0, slotTokens[s.slot], 0, rows);
+            slotLengths[s.slot] = slotLengths[source];
+        }
+        if (!api.memorySeqRm(memory, s.slot, rows, -1)) {
+            forget(s.slot);
+            rows = 0;
+        }
+        slotLengths[s.slot] = rows;
+        s.decoded = rows;
+        s.reused = rows;
+        promptTokensReused += rows;
+    }
+
+    /** Copies what the leader's slot holds of the follower's prompt (up to what was promised), and lets it go on alone. */
+    private void follow(Sequence s) {
+        int source = s.leader.slot;
+        s.leader = null;
+        reuse(s, source, Math.min(s.promised, cachedPrefix(source, s.prompt)));
+    }
+
+    private void forget(int slot) {
+        api.memorySeqRm(memory, slot, -1, -1);
+        slotLengths[slot] = 0;
+    }
+
+    private int leastRecentlyUsedFreeSlot() {
+        int slot = -1;
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] == null && (slot < 0 || releasedAt[i] < releasedAt[slot])) slot = i;
+        }
+        return slot;
+    }
+
+    private int cachedPrefix(int slot, int[] prompt) {
+        return commonPrefix(slotTokens[slot], slotLengths[slot], prompt);
+    }
+
+    private static int commonPrefix(int[] tokens, int length, int[] prompt) {
+        int n = Math.min(length, prompt.length);
+        int i = 0;
+        while (i < n && tokens[i] == prompt[i]) i++;
+        return i;
     }
 
     /** The next waiting request that needs a slot, with its sampler chain built; null when none waits. */
@@ -224,6 +385,7 @@ final class DecodeLoop implements Runnable {
             lock.lock();
             try {
                 s = waiting.poll();
+                queued = waiting.size();
             } finally {
                 lock.unlock();
             }
@@ -268,18 +430,29 @@ final class DecodeLoop implements Runnable {
         }
     }
 
-    /** Frees the sequence's slot, KV cells and sampler, then finishes it (or fails it, or neither when cancelled). */
+    /**
+     * Frees the sequence's slot and sampler, then finishes it (or fails it, or neither when cancelled). The
+     * slot's cells stay for later prompts, unless the sequence failed (they may be half written); its
+     * followers take what it holds.
+     */
     private void end(Sequence s, FinishReason reason, RuntimeException failure) {
         slots[s.slot] = null;
+        releasedAt[s.slot] = ++releases;
+        active--;
+        s.leader = null;
         try {
-            api.memorySeqRm(memory, s.slot, -1, -1);
+            if (failure != null) forget(s.slot);
+            for (Sequence f : slots) {
+                if (f != null && f.leader == s) follow(f);
+            }
         } finally {
             s.sampler.close();
         }
+        countKvTokens();
         if (failure != null) {
             s.publisher.fail(failure);
         } else if (reason != null) {
-            s.publisher.emit(new TokenEvent.Finished(reason, s.prompt.length, 0, s.generated));
+            s.publisher.emit(new TokenEvent.Finished(reason, s.prompt.length, s.reused, s.generated));
             s.publisher.complete();
         }
     }

@@ -6,6 +6,7 @@ import io.localgate.backend.LoadedModel;
 import io.localgate.backend.ModelInfo;
 import io.localgate.backend.ModelLoadException;
 import io.localgate.backend.ModelSpec;
+import io.localgate.backend.ModelStats;
 import io.localgate.backend.TokenPublisher;
 import io.localgate.backend.Tokenizer;
 import io.localgate.llamacpp.ffi.Llama;
@@ -156,9 +157,15 @@ final class NativeModel implements LoadedModel {
         if (closed.get()) throw new IllegalStateException("the model has been closed");
         request.requireFits(contextSize, tokenizer.vocabSize());
         var sequence = new DecodeLoop.Sequence(request);
-        var publisher = new TokenPublisher(() -> loop.admit(sequence), () -> { }); // the loop sees the cancellation before its next step
+        // a waiting request leaves the queue at once; a running one is seen by the loop before its next step
+        var publisher = new TokenPublisher(() -> loop.admit(sequence), () -> loop.withdraw(sequence));
         sequence.publisher = publisher;
         return publisher;
+    }
+
+    @Override
+    public ModelStats stats() {
+        return loop.stats();
     }
 
     /** Stops the loop (failing running generations), then frees the context and the model. */

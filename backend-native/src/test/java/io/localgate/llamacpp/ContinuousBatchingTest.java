@@ -93,6 +93,36 @@ class ContinuousBatchingTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aCancelledSequenceLeavesBeforeTheNextStepAndAWaitingOneTakesItsSlot() throws Exception {
+        List<Case> cases = cases("stories260K");
+        try (LoadedModel model = backend.load(new ModelSpec("stories", SharedModels.model("stories260K.gguf"), 2048, 1, 1, -1))) {
+            var ban = new SamplingParams(0f, 0, 1f, 0f, 0L, 1f, 64, 0f, 0f, Map.of(model.tokenizer().eos(), Float.NEGATIVE_INFINITY));
+            var threeTokens = new CountDownLatch(3);
+            var seen = new AtomicInteger();
+            Generation doomed = model.submit(new GenerationRequest(cases.getFirst().prompt(), ban, 1500));
+            CompletableFuture<Collected> cut = Collected.start(doomed, () -> {
+                seen.incrementAndGet();
+                threeTokens.countDown();
+            });
+            assertThat(threeTokens.await(60, TimeUnit.SECONDS)).isTrue();
+            Case other = cases.get(1);
+            CompletableFuture<Collected> waiting = Collected.start(model.submit(new GenerationRequest(other.prompt(), SamplingParams.GREEDY, 32)));
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (model.stats().queuedSequences() == 0 && System.nanoTime() < deadline) Thread.onSpinWait();
+            assertThat(model.stats().queuedSequences()).isEqualTo(1);
+            assertThat(model.stats().activeSequences()).isEqualTo(1);
+            doomed.cancel();
+            assertThat(waiting.get(60, TimeUnit.SECONDS).ids()).containsExactly(other.greedy());
+            assertThat(seen.get()).isLessThan(1500);
+            assertThat(cut).isNotDone();
+            var stats = model.stats();
+            assertThat(stats.activeSequences()).isZero();
+            assertThat(stats.queuedSequences()).isZero();
+            assertThat(stats.kvCacheTokensUsed()).isZero();
+        }
+    }
+
     private static int[] ints(JsonNode array) {
         int[] values = new int[array.size()];
         for (int i = 0; i < values.length; i++) values[i] = array.get(i).asInt();

@@ -71,6 +71,31 @@ public final class KvCache implements AutoCloseable {
         lengths[slot] = 0;
     }
 
+    /** Keeps only positions {@code 0 .. length - 1} of the slot. */
+    public void truncate(int slot, int length) {
+        if (length < 0 || length > lengths[slot]) {
+            throw new IllegalArgumentException("cannot keep " + length + " of the " + lengths[slot] + " positions of slot " + slot);
+        }
+        lengths[slot] = length;
+    }
+
+    /** Replaces what slot {@code to} holds with the first {@code length} positions of slot {@code from}, in every layer. */
+    public void copyPrefix(int from, int to, int length) {
+        if (length < 0 || length > lengths[from]) {
+            throw new IllegalArgumentException("cannot copy " + length + " of the " + lengths[from] + " positions of slot " + from);
+        }
+        if (from == to) {
+            truncate(to, length);
+            return;
+        }
+        long bytes = length * rowStride();
+        for (int l = 0; l < keys.length; l++) {
+            MemorySegment.copy(keys[l], rowOffset(from, 0), keys[l], rowOffset(to, 0), bytes);
+            MemorySegment.copy(values[l], rowOffset(from, 0), values[l], rowOffset(to, 0), bytes);
+        }
+        lengths[to] = length;
+    }
+
     /**
      * Makes room for {@code position} in the slot before a step writes it: positions are written in
      * order, and writing an earlier position again forgets everything after it.

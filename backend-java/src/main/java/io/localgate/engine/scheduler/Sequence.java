@@ -16,6 +16,14 @@ final class Sequence {
     int slot = -1;
     /** Prompt tokens already in the KV cache. */
     int prefilled;
+    /** Prompt tokens taken from the cache rather than computed. */
+    int reused;
+    /**
+     * A sequence being prefilled with the same start of prompt: this one computes nothing until the leader
+     * has cached {@link #promised} rows, then copies them. Null when not waiting.
+     */
+    Sequence leader;
+    int promised;
     int generated;
     int lastToken;
     /** This step's logits row, or -1. */
@@ -30,6 +38,10 @@ final class Sequence {
 
     boolean prefilling() {
         return prefilled < prompt.length;
+    }
+
+    boolean followsLeader() {
+        return leader != null;
     }
 
     /** Where the last sampled token goes in the cache. */

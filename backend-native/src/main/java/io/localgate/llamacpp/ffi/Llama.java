@@ -64,6 +64,7 @@ public final class Llama {
     private final MethodHandle nBatch;
     private final MethodHandle getMemory;
     private final MethodHandle memorySeqRm;
+    private final MethodHandle memorySeqCp;
     private final MethodHandle decode;
     private final MethodHandle getLogitsIth;
 
@@ -128,6 +129,7 @@ public final class Llama {
         nBatch = binder.bind("llama_n_batch", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         getMemory = binder.bind("llama_get_memory", FunctionDescriptor.of(ADDRESS, ADDRESS));
         memorySeqRm = binder.bind("llama_memory_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+        memorySeqCp = binder.bind("llama_memory_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
         decode = binder.bind("llama_decode", FunctionDescriptor.of(JAVA_INT, ADDRESS, LlamaStructs.Batch.LAYOUT));
         getLogitsIth = binder.bind("llama_get_logits_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
 
@@ -361,6 +363,19 @@ public final class Llama {
     public boolean memorySeqRm(MemorySegment memory, int seqId, int p0, int p1) {
         try {
             return (boolean) memorySeqRm.invokeExact(memory, seqId, p0, p1);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Copies a sequence's cells with positions in [p0, p1) (negative: open end) to another sequence. Between
+     * the streams of a non-unified cache only a whole sequence may be copied (p0 = p1 = -1; llama.cpp aborts
+     * otherwise), which replaces the destination's cells; the data moves at the next decode.
+     */
+    public void memorySeqCp(MemorySegment memory, int seqIdSrc, int seqIdDst, int p0, int p1) {
+        try {
+            memorySeqCp.invokeExact(memory, seqIdSrc, seqIdDst, p0, p1);
         } catch (Throwable t) {
             throw rethrow(t);
         }
