@@ -145,7 +145,7 @@ class ServingFilter implements WebFilter, Ordered {
         var ended = request.ended();
         if (ended == RequestScope.Ending.TIMEOUT) {
             admission.timeLimiter().onError(new TimeoutException("request time limit"));
-        } else {
+        } else if (request.limited()) {
             admission.timeLimiter().onSuccess();
         }
         if (ended != null) metrics.rejected(endingRejection(ended).reason(), request.model());
