@@ -56,9 +56,10 @@ class GracefulDrain implements SmartLifecycle {
         return admitting;
     }
 
+    /** Stops admitting; Spring stops a {@link SmartLifecycle} through {@link #stop(Runnable)}, which also drains. */
     @Override
     public void stop() {
-        throw new UnsupportedOperationException("stopped through stop(Runnable)");
+        admitting = false;
     }
 
     @Override

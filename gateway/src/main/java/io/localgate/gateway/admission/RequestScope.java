@@ -75,6 +75,11 @@ final class RequestScope implements ModelGate, GenerationObserver {
                 TimeUnit.NANOSECONDS);
     }
 
+    /** Whether the request got as far as its time limit (past the key and rate checks). */
+    boolean limited() {
+        return deadline != null;
+    }
+
     /** Asks the request to end now (the first reason wins). */
     void end(Ending why) {
         // set before emitting: those woken by the emission read it

@@ -7,6 +7,8 @@ import io.localgate.gateway.security.ApiKeyProperties;
 import io.localgate.gateway.security.ApiKeys;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatusCode;
@@ -36,6 +38,7 @@ class ServingFilter implements WebFilter, Ordered {
     /** The {@code endpoint} label of a request that matched no route (refused before routing, or unknown). */
     static final String UNMATCHED = "unmatched";
     private static final int CLIENT_CLOSED = 499;
+    private static final Logger log = LoggerFactory.getLogger(ServingFilter.class);
 
     private final List<PathPattern> openPaths;
     private final ApiKeys keys;
@@ -49,6 +52,8 @@ class ServingFilter implements WebFilter, Ordered {
                   JsonMapper jsonMapper, ObjectProvider<WebExceptionHandler> errorHandlers) {
         this.openPaths = keyProperties.openPaths().stream().map(PathPatternParser.defaultInstance::parse).toList();
         this.keys = ApiKeys.of(keyProperties);
+        if (keys.required()) log.info("API keys: {} configured; every path but {} needs one", keys.count(), keyProperties.openPaths());
+        else log.info("API keys: none configured; the API is open to anyone who can reach it");
         this.admission = admission;
         this.drain = drain;
         this.metrics = metrics;
@@ -140,7 +145,7 @@ class ServingFilter implements WebFilter, Ordered {
         var ended = request.ended();
         if (ended == RequestScope.Ending.TIMEOUT) {
             admission.timeLimiter().onError(new TimeoutException("request time limit"));
-        } else {
+        } else if (request.limited()) {
             admission.timeLimiter().onSuccess();
         }
         if (ended != null) metrics.rejected(endingRejection(ended).reason(), request.model());

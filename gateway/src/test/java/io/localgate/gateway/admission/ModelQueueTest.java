@@ -90,7 +90,7 @@ class ModelQueueTest {
         for (int i = 0; i < requests; i++) {
             boolean giveUp = i % 3 == 0;
             pool.execute(() -> {
-                Disposable subscription = queue.enter().subscribe(permit -> releases.execute(permit::release));
+                Disposable subscription = queue.enter().subscribe(permit -> releases.execute(permit::release), full -> { });
                 if (giveUp) subscription.dispose();
                 done.countDown();
             });
