@@ -22,8 +22,6 @@ class UnsupportedModelsTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
             all-MiniLM-L6-v2-Q4_K_M.gguf  | architecture bert is not supported
-            stories260K-q4_1.gguf         | tensor type Q4_1 (31 tensors) is not supported yet
-            TinyStories-656K-Q2_K.gguf    | tensor type IQ4_NL (14 tensors) is not supported yet
             """)
     void describeAndLoadNameWhatIsUnsupported(String file, String reason) throws Exception {
         var backend = JavaBackendTest.backend();

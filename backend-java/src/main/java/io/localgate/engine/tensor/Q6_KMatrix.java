@@ -12,7 +12,6 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -24,7 +23,6 @@ import jdk.incubator.vector.VectorOperators;
 public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matrix {
 
     static final int BLOCK_BYTES = 210;
-    private static final VectorMask<Integer> UPPER_HALF = I8_LANES.indexInRange(-4, 4);
 
     @Override
     public GgmlType type() {
@@ -89,9 +87,7 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
     /** 32 elements (four low bits, two high bits from {@code high} at {@code shift}, unsigned) in eight lanes of four, two scales of 16. */
     private IntVector run(ByteVector low, ByteVector high, int shift, byte[] xq, int x, long scales, IntVector sumi) {
         ByteVector w = low.or(high.lanewise(VectorOperators.LSHR, shift).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-        IntVector lanes = Simd.dot4Lanes(w, ByteVector.fromArray(B32_LANES, xq, x));
-        IntVector scale = IntVector.broadcast(I8_LANES, scale(scales)).blend(scale(scales + 1), UPPER_HALF);
-        return sumi.add(lanes.mul(scale));
+        return QuantBlocks.dotEightLanes(w, ByteVector.fromArray(B32_LANES, xq, x), scale(scales), scale(scales + 1), sumi);
     }
 
     private int scale(long offset) {

@@ -3,6 +3,7 @@ package io.localgate.engine.tensor;
 import static io.localgate.engine.tensor.Simd.B16_LANES;
 import static io.localgate.engine.tensor.Simd.B32_LANES;
 import static io.localgate.engine.tensor.Simd.I16_LANES;
+import static io.localgate.engine.tensor.Simd.I8_LANES;
 import static io.localgate.engine.tensor.Simd.LE;
 import static io.localgate.engine.tensor.Simd.S16_LANES;
 
@@ -26,6 +27,7 @@ final class QuantBlocks {
     /** Lane {@code e} takes the byte holding bit {@code e} of a little-endian 32-bit word. */
     private static final VectorShuffle<Byte> BIT_BYTES = VectorShuffle.fromOp(B32_LANES, i -> i / 8);
     private static final ByteVector BIT_MASKS = ByteVector.fromArray(B32_LANES, bitMasks(), 0);
+    private static final VectorMask<Integer> UPPER_HALF = I8_LANES.indexInRange(-4, 4);
 
     private QuantBlocks() {
     }
@@ -46,7 +48,7 @@ final class QuantBlocks {
     /** Lane {@code e} set where bit {@code e} of the little-endian word at {@code offset} is: the fifth bits of Q5_0/Q5_1. */
     static VectorMask<Byte> highBits(MemorySegment data, long offset) {
         int bits = data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE), offset);
-        ByteVector bytes = IntVector.broadcast(Simd.I8_LANES, bits).reinterpretAsBytes().rearrange(BIT_BYTES);
+        ByteVector bytes = IntVector.broadcast(I8_LANES, bits).reinterpretAsBytes().rearrange(BIT_BYTES);
         return bytes.and(BIT_MASKS).compare(VectorOperators.NE, (byte) 0);
     }
 
@@ -74,11 +76,14 @@ final class QuantBlocks {
         return acc.add(ints(products).mul(scale));
     }
 
-    /** Adds {@code scaleA * (w · x)} over lanes 0..15 and {@code scaleB * (w · x)} over lanes 16..31 to 16 int lanes. */
-    static IntVector dotHalves(ByteVector w, ByteVector x, int scaleA, int scaleB, IntVector acc) {
-        IntVector first = ints(shorts(w, 0).mul(shorts(x, 0)));
-        IntVector second = ints(shorts(w, 1).mul(shorts(x, 1)));
-        return acc.add(first.mul(scaleA)).add(second.mul(scaleB));
+    /**
+     * Adds the eight lanes of x86's {@code maddubs} + {@code madd} for 32 weights (unsigned or signed, at
+     * most 6 bits) against 32 activations: lane {@code l} is {@code scale * (w · x)} over elements
+     * {@code 4l..4l+3}, with {@code scaleA} for elements 0..15 and {@code scaleB} for 16..31.
+     */
+    static IntVector dotEightLanes(ByteVector w, ByteVector x, int scaleA, int scaleB, IntVector acc) {
+        IntVector scale = IntVector.broadcast(I8_LANES, scaleA).blend(scaleB, UPPER_HALF);
+        return acc.add(Simd.dot4Lanes(w, x).mul(scale));
     }
 
     /** The 16 lanes of a K-quant superblock's integer sum so far. */
