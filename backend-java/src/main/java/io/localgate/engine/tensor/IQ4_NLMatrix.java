@@ -98,7 +98,7 @@ public record IQ4_NLMatrix(MemorySegment data, int rows, int cols) implements Ma
 
     private IntVector blockLanes(long offset, byte[] xq, int x) {
         ByteVector w = QuantBlocks.nibbles(data, offset + 2).selectFrom(VALUES);
-        return Simd.dot4Lanes(w, ByteVector.fromArray(B32_LANES, xq, x));
+        return QuantBlocks.dotInFours(w, ByteVector.fromArray(B32_LANES, xq, x));
     }
 
     @Override

@@ -93,14 +93,11 @@ public record Q2_KMatrix(MemorySegment data, int rows, int cols) implements Matr
     /** The superblock's scaled integer products in eight lanes. */
     private IntVector products(long offset, byte[] xq, int x) {
         IntVector sumi = IntVector.zero(I8_LANES);
-        for (int half = 0; half < 2; half++) {
-            ByteVector pairs = QuantBlocks.bytes(data, offset + 16 + 32L * half);
-            for (int j = 0; j < 4; j++) {
-                ByteVector w = pairs.lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3);
-                int group = 8 * half + 2 * j;
-                sumi = QuantBlocks.dotEightLanes(w, ByteVector.fromArray(B32_LANES, xq, x + 128 * half + 32 * j),
-                        QuantBlocks.byteAt(data, offset + group) & 0x0F, QuantBlocks.byteAt(data, offset + group + 1) & 0x0F, sumi);
-            }
+        // eight runs of 32: per half of 128, bits 2j of its 32 bytes (j = 0..3); two scales of 16 each
+        for (int run = 0; run < 8; run++) {
+            ByteVector w = QuantBlocks.bytes(data, offset + 16 + 32L * (run >> 2)).lanewise(VectorOperators.LSHR, 2 * (run & 3)).and((byte) 3);
+            sumi = QuantBlocks.dotEightLanes(w, ByteVector.fromArray(B32_LANES, xq, x + 32 * run),
+                    QuantBlocks.byteAt(data, offset + 2L * run) & 0x0F, QuantBlocks.byteAt(data, offset + 2L * run + 1) & 0x0F, sumi);
         }
         return sumi;
     }

@@ -51,26 +51,41 @@ public record Q3_KMatrix(MemorySegment data, int rows, int cols) implements Matr
 
     private float dot(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
         FloatVector acc = FloatVector.zero(F8_LANES);
+        int[] scales = new int[4];
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             int xBase = (xBlock + k) * QK_K;
-            float d = xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset + 108));
-            ByteVector highBits = QuantBlocks.bytes(data, offset);
+            unpackScales(offset, scales);
             IntVector sumi = IntVector.zero(I8_LANES);
-            for (int half = 0; half < 2; half++) {
-                ByteVector pairs = QuantBlocks.bytes(data, offset + 32 + 32L * half);
-                for (int j = 0; j < 4; j++) {
-                    ByteVector low = pairs.lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3);
-                    ByteVector high = highBits.lanewise(VectorOperators.LSHR, 4 * half + j).and((byte) 1).lanewise(VectorOperators.LSHL, 2);
-                    ByteVector w = low.or(high).sub((byte) 4);
-                    int group = 8 * half + 2 * j;
-                    sumi = QuantBlocks.dotEightLanes(w, ByteVector.fromArray(B32_LANES, xq, xBase + 128 * half + 32 * j),
-                            scale(offset, group), scale(offset, group + 1), sumi);
-                }
+            // eight runs of 32: per half of 128, bits 2j of its 32 bytes of pairs (j = 0..3), high bit run of the high-bit bytes
+            for (int run = 0; run < 8; run++) {
+                int half = run >> 2;
+                int j = run & 3;
+                ByteVector pairs = QuantBlocks.bytes(data, offset + 32 + 32L * half).lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3);
+                ByteVector high = QuantBlocks.bytes(data, offset).lanewise(VectorOperators.LSHR, run).and((byte) 1).lanewise(VectorOperators.LSHL, 2);
+                int group = 2 * run;
+                int word = scales[group >> 2] >>> (8 * (group & 3));
+                sumi = QuantBlocks.dotEightLanes(pairs.or(high).sub((byte) 4), ByteVector.fromArray(B32_LANES, xq, xBase + 32 * run),
+                        (word & 0xFF) - 32, ((word >>> 8) & 0xFF) - 32, sumi);
             }
-            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8_LANES, d), acc);
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8_LANES, d(offset, xd[xBlock + k])), acc);
         }
         return Simd.sum8(acc);
+    }
+
+    /** ggml's unpacking of the sixteen 6-bit scales (plus 32) into four little-endian words of four bytes. */
+    private void unpackScales(long block, int[] words) {
+        int aux0 = data.get(QuantBlocks.INT, block + 96);
+        int aux1 = data.get(QuantBlocks.INT, block + 100);
+        int tmp = data.get(QuantBlocks.INT, block + 104);
+        words[0] = (aux0 & 0x0F0F_0F0F) | ((tmp & 0x0303_0303) << 4);
+        words[1] = (aux1 & 0x0F0F_0F0F) | (((tmp >>> 2) & 0x0303_0303) << 4);
+        words[2] = ((aux0 >>> 4) & 0x0F0F_0F0F) | (((tmp >>> 4) & 0x0303_0303) << 4);
+        words[3] = ((aux1 >>> 4) & 0x0F0F_0F0F) | (((tmp >>> 6) & 0x0303_0303) << 4);
+    }
+
+    private float d(long offset, float activationScale) {
+        return activationScale * HalfFloat.f16ToF32(data.get(SHORT, offset + 108));
     }
 
     /** Scale {@code i} (of 16) of the superblock at {@code block}, less 32: 4 low bits and 2 high bits from the 12 scale bytes. */

@@ -54,7 +54,7 @@ public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements Matr
             offsets = Math.fma(HalfFloat.f16ToF32(data.get(SHORT, offset + 2)), xs[xBlock + k], offsets);
             float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
             ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK);
-            FloatVector lanes = (FloatVector) Simd.dot4Lanes(QuantBlocks.nibbles(data, offset + 4), x).convert(VectorOperators.I2F, 0);
+            FloatVector lanes = (FloatVector) QuantBlocks.dotInFours(QuantBlocks.nibbles(data, offset + 4), x).convert(VectorOperators.I2F, 0);
             acc = lanes.fma(FloatVector.broadcast(F8_LANES, scale), acc);
         }
         return Simd.sum8(acc) + offsets;

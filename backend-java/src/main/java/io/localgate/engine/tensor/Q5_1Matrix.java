@@ -6,7 +6,6 @@ import static io.localgate.engine.tensor.Simd.SHORT;
 
 import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -54,9 +53,9 @@ public record Q5_1Matrix(MemorySegment data, int rows, int cols) implements Matr
             offsets = Math.fma(HalfFloat.f16ToF32(data.get(SHORT, offset + 2)), xs[xBlock + k], offsets);
             float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
             ByteVector w = QuantBlocks.nibbles(data, offset + 8)
-                    .lanewise(VectorOperators.OR, (byte) 0x10, QuantBlocks.highBits(data, offset + 4));
+                    .or(QuantBlocks.highBits(data, offset + 4));
             ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK);
-            FloatVector lanes = (FloatVector) Simd.dot4Lanes(w, x).convert(VectorOperators.I2F, 0);
+            FloatVector lanes = (FloatVector) QuantBlocks.dotInFours(w, x).convert(VectorOperators.I2F, 0);
             acc = lanes.fma(FloatVector.broadcast(F8_LANES, scale), acc);
         }
         return Simd.sum8(acc) + offsets;
@@ -70,7 +69,7 @@ public record Q5_1Matrix(MemorySegment data, int rows, int cols) implements Matr
             long block = rowOffset + (long) k * BLOCK_BYTES;
             float d = HalfFloat.f16ToF32(data.get(SHORT, block));
             float m = HalfFloat.f16ToF32(data.get(SHORT, block + 2));
-            int qh = data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(Simd.LE), block + 4);
+            int qh = data.get(QuantBlocks.INT, block + 4);
             for (int j = 0; j < BLOCK / 2; j++) {
                 int packed = QuantBlocks.byteAt(data, block + 8 + j);
                 int x0 = (packed & 0x0F) | (((qh >>> j) << 4) & 0x10);

@@ -63,25 +63,17 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Matr
                 minSum += QuantBlocks.scaleMinK4(data, offset + 4, s, true) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
             }
             mins = Math.fma(dmin, minSum, mins);
-            ByteVector fifth = QuantBlocks.bytes(data, offset + 16);
             IntVector sumi = IntVector.zero(I8_LANES);
-            for (int j = 0; j < 4; j++) {
-                ByteVector packed = QuantBlocks.bytes(data, offset + 48 + 32L * j);
-                ByteVector low = QuantBlocks.low(packed).or(bit(fifth, 2 * j));
-                ByteVector high = QuantBlocks.high(packed).or(bit(fifth, 2 * j + 1));
-                int scaleLow = QuantBlocks.scaleMinK4(data, offset + 4, 2 * j, false);
-                int scaleHigh = QuantBlocks.scaleMinK4(data, offset + 4, 2 * j + 1, false);
-                sumi = QuantBlocks.dotEightLanes(low, ByteVector.fromArray(B32_LANES, xq, xBase + 64 * j), scaleLow, scaleLow, sumi);
-                sumi = QuantBlocks.dotEightLanes(high, ByteVector.fromArray(B32_LANES, xq, xBase + 64 * j + 32), scaleHigh, scaleHigh, sumi);
+            for (int s = 0; s < 8; s++) {
+                // sub-block s: the low (even s) or high (odd s) nibbles of bytes 32 * (s / 2) .., fifth bits from bit s
+                ByteVector low = QuantBlocks.bytes(data, offset + 48 + 32L * (s >> 1)).lanewise(VectorOperators.LSHR, 4 * (s & 1)).and((byte) 0x0F);
+                ByteVector fifth = QuantBlocks.bytes(data, offset + 16).lanewise(VectorOperators.LSHR, s).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
+                int scale = QuantBlocks.scaleMinK4(data, offset + 4, s, false);
+                sumi = QuantBlocks.dotEightLanes(low.or(fifth), ByteVector.fromArray(B32_LANES, xq, xBase + 32 * s), scale, scale, sumi);
             }
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8_LANES, d), acc);
         }
         return Simd.sum8(acc) + mins;
-    }
-
-    /** Bit {@code b} of each byte as 16 or 0. */
-    private static ByteVector bit(ByteVector bits, int b) {
-        return bits.lanewise(VectorOperators.LSHR, b).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
     }
 
     @Override
