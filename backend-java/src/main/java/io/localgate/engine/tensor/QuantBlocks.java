@@ -120,6 +120,26 @@ final class QuantBlocks {
         return (mins ? low >>> 4 : low & 0x0F) | ((byteAt(data, offset + j - (mins ? 0 : 4)) >>> 6) << 4);
     }
 
+    /**
+     * The eight 6-bit scales and eight mins of a Q4_K/Q5_K superblock from its 12 scale bytes at
+     * {@code offset}, as ggml unpacks them: scale {@code s} is byte {@code s} of {@code words[0..1]}, min
+     * {@code s} byte {@code s} of {@code words[2..3]} (little-endian).
+     */
+    static void scalesMinsK4(MemorySegment data, long offset, int[] words) {
+        int a = data.get(INT, offset);
+        int b = data.get(INT, offset + 4);
+        int c = data.get(INT, offset + 8);
+        words[0] = a & 0x3F3F_3F3F;
+        words[1] = (c & 0x0F0F_0F0F) | (((a >>> 6) & 0x0303_0303) << 4);
+        words[2] = b & 0x3F3F_3F3F;
+        words[3] = ((c >>> 4) & 0x0F0F_0F0F) | (((b >>> 6) & 0x0303_0303) << 4);
+    }
+
+    /** Byte {@code i} (of 8) of two little-endian words, unsigned. */
+    static int byteOf(int[] words, int first, int i) {
+        return (words[first + (i >> 2)] >>> (8 * (i & 3))) & 0xFF;
+    }
+
     /** Unsigned byte. */
     static int byteAt(MemorySegment data, long offset) {
         return data.get(ValueLayout.JAVA_BYTE, offset) & 0xFF;
