@@ -17,8 +17,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 
 /**
- * Unpacking and integer dot products shared by the 4/5/6-bit block types: 32 weights at a time become a
- * {@link ByteVector} of small signed values, multiplied with 32 activation quants in exact integer lanes.
+ * Unpacking and integer dot products shared by the quantized block types: 32 weights at a time become a
+ * {@link ByteVector} of small values, multiplied with 32 activation quants in exact integer lanes.
  */
 final class QuantBlocks {
 
@@ -54,16 +54,6 @@ final class QuantBlocks {
         return ByteVector.fromMemorySegment(B32_LANES, data, offset, LE);
     }
 
-    /** Low nibbles of 32 bytes. */
-    static ByteVector low(ByteVector packed) {
-        return packed.and((byte) 0x0F);
-    }
-
-    /** High nibbles of 32 bytes. */
-    static ByteVector high(ByteVector packed) {
-        return packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-    }
-
     /**
      * Adds {@code scale * (w · x)} for 32 weights of one scale to 16 int lanes. The pairwise sums stay
      * within 16 bits for weights of at most 6 bits against 8-bit activations.
@@ -85,8 +75,9 @@ final class QuantBlocks {
 
     /**
      * Lane {@code l} of the result is {@code w · x} over elements {@code 4l..4l+3} (x86's {@code vpdpbusd}),
-     * exact for weights of at most 7 bits: both are regrouped so that element {@code 4l + q} sits in short
-     * lane {@code l + 8q}, the products of quarters 0+2 and 1+3 are summed in 16 bits, then the halves in 32.
+     * exact while {@code |w| <= 127} (two products then fit 16 bits): both are regrouped so that element
+     * {@code 4l + q} sits in short lane {@code l + 8q}, the products of quarters 0+2 and 1+3 are summed in 16
+     * bits, then the halves in 32.
      */
     static IntVector dotInFours(ByteVector w, ByteVector x) {
         ByteVector rw = w.rearrange(Simd.QUARTERS);
