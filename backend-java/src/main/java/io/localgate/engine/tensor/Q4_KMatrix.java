@@ -72,17 +72,18 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             float dmin = HalfFloat.f16ToF32(data.get(SHORT, offset + 2)) * yd;
             int sums = xBase / 16;
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
-            IntVector acc = QuantBlocks.zero();
+            IntVector acc = IntVector.zero(I8_LANES);
             int minSum = 0;
             for (int s = 0; s < 8; s++) {
                 // sub-block s: the low (even s) or high (odd s) nibbles of bytes 32 * (s / 2) ..
                 ByteVector w = QuantBlocks.bytes(data, offset + 16 + 32L * (s >> 1)).lanewise(VectorOperators.LSHR, 4 * (s & 1)).and((byte) 0x0F);
-                acc = QuantBlocks.dotScaled(w, ByteVector.fromArray(B32_LANES, xq, xBase + 32 * s), QuantBlocks.byteOf(scales, 0, s), acc);
+                int scale = QuantBlocks.byteOf(scales, 0, s);
+                acc = QuantBlocks.dotEightLanes(w, ByteVector.fromArray(B32_LANES, xq, xBase + 32 * s), scale, scale, acc);
                 minSum += QuantBlocks.byteOf(scales, 2, s) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
                 if (scaleEach64 && (s & 1) == 1) {
                     sum = Math.fma(acc.reduceLanes(VectorOperators.ADD), d, sum);
                     mins = Math.fma(minSum, dmin, mins);
-                    acc = QuantBlocks.zero();
+                    acc = IntVector.zero(I8_LANES);
                     minSum = 0;
                 }
             }

@@ -2,7 +2,6 @@ package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.Simd.B16_LANES;
 import static io.localgate.engine.tensor.Simd.B32_LANES;
-import static io.localgate.engine.tensor.Simd.I16_LANES;
 import static io.localgate.engine.tensor.Simd.I8_LANES;
 import static io.localgate.engine.tensor.Simd.LE;
 import static io.localgate.engine.tensor.Simd.S16_LANES;
@@ -55,15 +54,6 @@ final class QuantBlocks {
     }
 
     /**
-     * Adds {@code scale * (w · x)} for 32 weights of one scale to 16 int lanes. The pairwise sums stay
-     * within 16 bits for weights of at most 6 bits against 8-bit activations.
-     */
-    static IntVector dotScaled(ByteVector w, ByteVector x, int scale, IntVector acc) {
-        ShortVector products = shorts(w, 0).mul(shorts(x, 0)).add(shorts(w, 1).mul(shorts(x, 1)));
-        return acc.add(ints(products).mul(scale));
-    }
-
-    /**
      * Adds the eight lanes of x86's {@code maddubs} + {@code madd} for 32 weights (unsigned or signed, at
      * most 6 bits) against 32 activations: lane {@code l} is {@code scale * (w · x)} over elements
      * {@code 4l..4l+3}, with {@code scaleA} for elements 0..15 and {@code scaleB} for 16..31.
@@ -88,17 +78,8 @@ final class QuantBlocks {
         return low.add(high);
     }
 
-    /** The 16 lanes of a K-quant superblock's integer sum so far. */
-    static IntVector zero() {
-        return IntVector.zero(I16_LANES);
-    }
-
     private static ShortVector shorts(ByteVector v, int part) {
         return (ShortVector) v.convertShape(VectorOperators.B2S, S16_LANES, part);
-    }
-
-    private static IntVector ints(ShortVector v) {
-        return (IntVector) v.convertShape(VectorOperators.S2I, I16_LANES, 0);
     }
 
     /**
