@@ -1,0 +1,119 @@
+package io.localgate.engine.tensor;
+
+import static io.localgate.engine.tensor.Simd.B16_LANES;
+import static io.localgate.engine.tensor.Simd.B32_LANES;
+import static io.localgate.engine.tensor.Simd.I8_LANES;
+import static io.localgate.engine.tensor.Simd.LE;
+import static io.localgate.engine.tensor.Simd.S16_LANES;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+
+/**
+ * Unpacking and integer dot products shared by the quantized block types: 32 weights at a time become a
+ * {@link ByteVector} of small values, multiplied with 32 activation quants in exact integer lanes.
+ */
+final class QuantBlocks {
+
+    private static final VectorShuffle<Byte> TWICE = VectorShuffle.fromOp(B32_LANES, i -> i % 16);
+    private static final ByteVector NIBBLE_SHIFTS = ByteVector.zero(B32_LANES).blend((byte) 4, B32_LANES.indexInRange(-16, 16));
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    private static final IntVector NIBBLE_POSITIONS = IntVector.fromArray(I8_LANES, new int[] {0, 4, 8, 12, 16, 20, 24, 28}, 0);
+    private static final VectorMask<Integer> UPPER_HALF = I8_LANES.indexInRange(-4, 4);
+
+    private QuantBlocks() {
+    }
+
+    /** The 32 nibbles of a 16-byte block in element order (byte {@code j}: low nibble element j, high nibble j + 16), 0..15. */
+    static ByteVector nibbles(MemorySegment data, long offset) {
+        ByteVector packed = ByteVector.fromMemorySegment(B16_LANES, data, offset, LE)
+                .reinterpretShape(B32_LANES, 0).reinterpretAsBytes().rearrange(TWICE);
+        return packed.lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and((byte) 0x0F);
+    }
+
+    /**
+     * The fifth bits of Q5_0/Q5_1 as values: lane {@code e} is 16 where bit {@code e} of the little-endian word
+     * at {@code offset} is set, else 0. Int lane {@code l} takes bits {@code 4l..4l+3} and spreads them over
+     * its four bytes with one multiplication (the shifted copies do not overlap, so nothing carries).
+     */
+    static ByteVector highBits(MemorySegment data, long offset) {
+        int bits = data.get(INT, offset);
+        IntVector nibbles = IntVector.broadcast(I8_LANES, bits).lanewise(VectorOperators.LSHR, NIBBLE_POSITIONS).and(0xF);
+        return nibbles.mul(0x0020_4081).and(0x0101_0101).lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
+    }
+
+    /** 32 bytes as they are. */
+    static ByteVector bytes(MemorySegment data, long offset) {
+        return ByteVector.fromMemorySegment(B32_LANES, data, offset, LE);
+    }
+
+    /**
+     * Adds the eight lanes of x86's {@code maddubs} + {@code madd} for 32 weights (unsigned or signed, at
+     * most 6 bits) against 32 activations: lane {@code l} is {@code scale * (w · x)} over elements
+     * {@code 4l..4l+3}, with {@code scaleA} for elements 0..15 and {@code scaleB} for 16..31.
+     */
+    static IntVector dotEightLanes(ByteVector w, ByteVector x, int scaleA, int scaleB, IntVector acc) {
+        IntVector scale = IntVector.broadcast(I8_LANES, scaleA).blend(scaleB, UPPER_HALF);
+        return acc.add(dotInFours(w, x).mul(scale));
+    }
+
+    /**
+     * Lane {@code l} of the result is {@code w · x} over elements {@code 4l..4l+3} (x86's {@code vpdpbusd}),
+     * exact while {@code |w| <= 127} (two products then fit 16 bits): both are regrouped so that element
+     * {@code 4l + q} sits in short lane {@code l + 8q}, the products of quarters 0+2 and 1+3 are summed in 16
+     * bits, then the halves in 32.
+     */
+    static IntVector dotInFours(ByteVector w, ByteVector x) {
+        ByteVector rw = w.rearrange(Simd.QUARTERS);
+        ByteVector rx = x.rearrange(Simd.QUARTERS);
+        ShortVector pairs = shorts(rw, 0).mul(shorts(rx, 0)).add(shorts(rw, 1).mul(shorts(rx, 1)));
+        IntVector low = (IntVector) pairs.convertShape(VectorOperators.S2I, I8_LANES, 0);
+        IntVector high = (IntVector) pairs.convertShape(VectorOperators.S2I, I8_LANES, 1);
+        return low.add(high);
+    }
+
+    private static ShortVector shorts(ByteVector v, int part) {
+        return (ShortVector) v.convertShape(VectorOperators.B2S, S16_LANES, part);
+    }
+
+    /**
+     * The 6-bit scale ({@code mins == false}) or min ({@code mins == true}) {@code j} of a Q4_K/Q5_K
+     * superblock, from its 12 scale bytes at {@code offset}: ggml's {@code get_scale_min_k4}.
+     */
+    static int scaleMinK4(MemorySegment data, long offset, int j, boolean mins) {
+        if (j < 4) return byteAt(data, offset + j + (mins ? 4 : 0)) & 63;
+        int low = byteAt(data, offset + j + 4);
+        return (mins ? low >>> 4 : low & 0x0F) | ((byteAt(data, offset + j - (mins ? 0 : 4)) >>> 6) << 4);
+    }
+
+    /**
+     * The eight 6-bit scales and eight mins of a Q4_K/Q5_K superblock from its 12 scale bytes at
+     * {@code offset}, as ggml unpacks them: scale {@code s} is byte {@code s} of {@code words[0..1]}, min
+     * {@code s} byte {@code s} of {@code words[2..3]} (little-endian).
+     */
+    static void scalesMinsK4(MemorySegment data, long offset, int[] words) {
+        int a = data.get(INT, offset);
+        int b = data.get(INT, offset + 4);
+        int c = data.get(INT, offset + 8);
+        words[0] = a & 0x3F3F_3F3F;
+        words[1] = (c & 0x0F0F_0F0F) | (((a >>> 6) & 0x0303_0303) << 4);
+        words[2] = b & 0x3F3F_3F3F;
+        words[3] = ((c >>> 4) & 0x0F0F_0F0F) | (((b >>> 6) & 0x0303_0303) << 4);
+    }
+
+    /** Byte {@code i} (of 8) of two little-endian words, unsigned. */
+    static int byteOf(int[] words, int first, int i) {
+        return (words[first + (i >> 2)] >>> (8 * (i & 3))) & 0xFF;
+    }
+
+    /** Unsigned byte. */
+    static int byteAt(MemorySegment data, long offset) {
+        return data.get(ValueLayout.JAVA_BYTE, offset) & 0xFF;
+    }
+}
