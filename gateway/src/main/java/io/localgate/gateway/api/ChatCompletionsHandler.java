@@ -11,7 +11,9 @@ import io.localgate.gateway.prompt.ChatFormat;
 import io.localgate.gateway.registry.ModelRegistry;
 import io.localgate.gateway.registry.ServingModel;
 import io.localgate.gateway.tools.Tool;
+import io.localgate.gateway.tools.ToolCallGrammar;
 import io.localgate.gateway.tools.ToolCallParser;
+import io.localgate.gateway.tools.ToolChoice;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,12 +39,10 @@ class ChatCompletionsHandler {
 
     private final ModelRegistry registry;
     private final JsonMapper jsonMapper;
-    private final OutputGrammars grammars;
 
-    ChatCompletionsHandler(ModelRegistry registry, JsonMapper jsonMapper, OutputGrammars grammars) {
+    ChatCompletionsHandler(ModelRegistry registry, JsonMapper jsonMapper) {
         this.registry = registry;
         this.jsonMapper = jsonMapper;
-        this.grammars = grammars;
     }
 
     /** A chat prepared to run: its choices and what reads their output. */
@@ -50,8 +50,9 @@ class ChatCompletionsHandler {
 
         ChatChoiceOutput newOutput() {
             var tools = request.tools();
+            boolean bare = tools.forced() && ToolCallGrammar.bare(format.toolCallFormat(), format.toolCallTokens().isEmpty());
             ToolCallParser parser = !tools.callsPossible() ? null : new ToolCallParser(format.toolCallFormat(),
-                    tools.callable().stream().map(Tool::name).collect(Collectors.toSet()), tools.parallel());
+                    tools.callable().stream().map(Tool::name).collect(Collectors.toSet()), tools.parallel(), bare);
             return new ChatChoiceOutput(parser, request.output().logprobs());
         }
     }
@@ -73,9 +74,10 @@ class ChatCompletionsHandler {
     private PreparedChat prepare(ServingModel model, ChatCompletionRequest chat) {
         ChatFormat format = model.chat();
         var tools = chat.tools();
-        List<Tool> shownTools = tools.choice() instanceof io.localgate.gateway.tools.ToolChoice.None ? List.of() : tools.tools();
+        // with tool_choice none the model is not told of the tools, so that it does not call them
+        List<Tool> shownTools = tools.choice() instanceof ToolChoice.None ? List.of() : tools.tools();
         int[] prompt = format.tokenize(chat.messages(), shownTools);
-        String grammar = grammars.forChat(chat, format.toolCallFormat());
+        String grammar = OutputGrammars.forChat(chat, format);
         Set<Integer> shownTokens = tools.callsPossible() ? format.toolCallTokens() : Set.of();
         var options = chat.options().orElse(model.config().defaults());
         var generation = PreparedGeneration.of(model, prompt, options, "messages", chat.output().with(grammar, shownTokens));
@@ -140,7 +142,7 @@ class ChatCompletionsHandler {
             Flux<ChatCompletionChunk> roles = Flux.range(0, n)
                     .map(i -> chunk(id, created, model, i, new ChatChoiceOutput.Step(new Delta("assistant", ""), null), null));
             // delayError: a failure must reach the client after the text generated before it (see TextGeneration)
-            Flux<ChatCompletionChunk> rest = runAll(chat.choices()).concatMapIterable(indexed -> {
+            Flux<ChatCompletionChunk> rest = runAll(chat.choices()).concatMapDelayError(indexed -> {
                 int index = indexed.index();
                 var output = outputs[index];
                 List<ChatCompletionChunk> out = new ArrayList<>();
@@ -155,7 +157,7 @@ class ChatCompletionsHandler {
                                 output.finishReason(done)));
                     }
                 }
-                return out;
+                return Flux.fromIterable(out);
             });
             Mono<ChatCompletionChunk> usageChunk = !chat.request().includeUsage() ? Mono.empty() : Mono.fromSupplier(() ->
                     new ChatCompletionChunk(id, created, model, List.of(), usage[0]));

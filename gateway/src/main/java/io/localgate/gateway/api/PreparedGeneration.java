@@ -113,7 +113,7 @@ record PreparedGeneration(ServingModel model, int[] prompt, SamplingParams sampl
     }
 
     Flux<GenerationEvent> run() {
-        var request = new GenerationRequest(prompt, sampling, maxTokens, output.topLogprobs(), new int[0]);
+        var request = new GenerationRequest(prompt, sampling, maxTokens, output.topLogprobs(), new int[0], output.grammar());
         return TextGeneration.run(model.model(), request, stops, output.logprobs(), output.shownTokens());
     }
 }

@@ -126,6 +126,11 @@ public enum ToolCallFormat {
     /** Reads the calls at the start of {@code text}, which begins with the trigger (or a JSON object, see {@link #leadingJson}). */
     abstract Section parse(String text, boolean end);
 
+    /** A bare {@code {"name", "arguments"}} object at the start of {@code text}. */
+    static Section parseBare(String text, boolean end) {
+        return wrappedObject(text, 0, null, end);
+    }
+
     /** Whether a reply that starts with a JSON object is a call too, without the trigger. */
     boolean leadingJson() {
         return false;

@@ -25,16 +25,20 @@ public final class ToolCallParser {
     private final ToolCallFormat format;
     private final Set<String> names;
     private final boolean parallel;
+    private final boolean bareCalls;
     private final StringBuilder held = new StringBuilder();
     private boolean anythingReleased;
     private int calls;
 
     /**
      * @param names    the functions the model may call; a "call" of another name is content
-     * @param parallel whether more than one call is kept
+     * @param parallel  whether more than one call is kept
+     * @param bareCalls whether a reply that starts with a {@code {"name", "arguments"}} object is a call
+     *                  (what the grammar of a forced call asks for where the format's marker is a control token)
      */
-    public ToolCallParser(ToolCallFormat format, Set<String> names, boolean parallel) {
+    public ToolCallParser(ToolCallFormat format, Set<String> names, boolean parallel, boolean bareCalls) {
         this.format = format;
+        this.bareCalls = bareCalls;
         this.names = Set.copyOf(names);
         this.parallel = parallel;
     }
@@ -65,10 +69,12 @@ public final class ToolCallParser {
                 held.delete(0, text.length() - keep);
                 break;
             }
-            content(out, text.substring(0, start));
+            // whitespace before a reply's leading JSON call is not content
+            if (anythingReleased || !text.substring(0, start).isBlank()) content(out, text.substring(0, start));
             held.delete(0, start);
             text = held.toString();
-            Section section = format.parse(text, end);
+            Section section = text.startsWith(format.trigger()) || format.leadingJson()
+                    ? format.parse(text, end) : ToolCallFormat.parseBare(text, end);
             if (section.status() == ToolCallFormat.Status.INCOMPLETE) break;
             if (section.status() == ToolCallFormat.Status.NOT_A_CALL || !known(section.calls())) {
                 // not a call after all: its first char is content, and scanning goes on after it
@@ -94,7 +100,7 @@ public final class ToolCallParser {
 
     /** Where a call starts in the text, or -1: the trigger, or a leading JSON object for formats that allow it. */
     private int callStart(String text) {
-        if (format.leadingJson() && !anythingReleased) {
+        if ((format.leadingJson() || bareCalls) && !anythingReleased) {
             int first = JsonScan.skipWhitespace(text, 0);
             if (first < text.length() && text.charAt(first) == '{') return first;
         }
@@ -103,7 +109,7 @@ public final class ToolCallParser {
 
     /** How many chars at the end may begin a call marker (or leading whitespace before a leading JSON call). */
     private int heldBack(String text) {
-        if (format.leadingJson() && !anythingReleased && text.isBlank()) return text.length();
+        if ((format.leadingJson() || bareCalls) && !anythingReleased && text.isBlank()) return text.length();
         String trigger = format.trigger();
         for (int k = Math.min(trigger.length() - 1, text.length()); k > 0; k--) {
             if (text.endsWith(trigger.substring(0, k))) return k;
