@@ -2,6 +2,7 @@ package io.localgate.engine.grammar;
 
 import io.localgate.engine.grammar.Symbol.RuleRef;
 import io.localgate.engine.grammar.Symbol.Terminal;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,12 +27,16 @@ public final class GrammarMatcher {
         }
     }
 
+    private static final State DEAD = new State(new Frame[0], false);
+
     private final Grammar grammar;
     private final TokenTrie trie;
     private State state;
     /** The bits of an unfinished UTF-8 character, and how many continuation bytes it still needs. */
     private int pendingValue;
     private int pendingRemaining;
+    /** The smallest code point the unfinished character's length may encode (shorter forms are invalid UTF-8). */
+    private int pendingMinimum;
     private boolean ended;
 
     /** @param trie the vocabulary to choose tokens from; null for a matcher fed with text only */
@@ -43,6 +48,22 @@ public final class GrammarMatcher {
             expand(alternative.length == 0 ? null : new Frame(alternative, 0, null), builder);
         }
         this.state = builder.build();
+    }
+
+    /** An independent matcher in the same place (the state is immutable, so this is cheap). */
+    public GrammarMatcher copy() {
+        var copy = new GrammarMatcher(grammar, trie, state);
+        copy.pendingValue = pendingValue;
+        copy.pendingRemaining = pendingRemaining;
+        copy.pendingMinimum = pendingMinimum;
+        copy.ended = ended;
+        return copy;
+    }
+
+    private GrammarMatcher(Grammar grammar, TokenTrie trie, State state) {
+        this.grammar = grammar;
+        this.trie = trie;
+        this.state = state;
     }
 
     /** Whether the text so far is a complete sentence of the grammar (so an end-of-generation token may follow). */
@@ -68,11 +89,11 @@ public final class GrammarMatcher {
         if (canEnd()) {
             for (int token : trie.endOfGeneration) out[n++] = token;
         }
-        if (state.tops.length > 0) n = walk(TokenTrie.ROOT, state, pendingValue, pendingRemaining, out, n);
+        if (state.tops.length > 0) n = walk(TokenTrie.ROOT, state, pendingValue, pendingRemaining, pendingMinimum, out, n);
         return n;
     }
 
-    private int walk(int node, State at, int value, int remaining, int[] out, int n) {
+    private int walk(int node, State at, int value, int remaining, int minimum, int[] out, int n) {
         int first = trie.firstChild[node];
         int end = first + trie.childCount[node];
         for (int child = first; child < end; child++) {
@@ -80,31 +101,22 @@ public final class GrammarMatcher {
             State next = at;
             int v;
             int r;
+            int min = minimum;
             if (remaining == 0) {
-                if (b < 0x80) {
-                    v = b;
-                    r = 0;
-                } else if ((b & 0xE0) == 0xC0) {
-                    v = b & 0x1F;
-                    r = 1;
-                } else if ((b & 0xF0) == 0xE0) {
-                    v = b & 0x0F;
-                    r = 2;
-                } else if ((b & 0xF8) == 0xF0) {
-                    v = b & 0x07;
-                    r = 3;
-                } else {
-                    continue; // a continuation byte with nothing to continue
-                }
+                r = sequenceLength(b) - 1;
+                if (r < 0) continue; // a continuation byte with nothing to continue, or never valid
+                v = r == 0 ? b : b & (0x3F >> r);
+                min = MINIMUM[r];
             } else {
                 if ((b & 0xC0) != 0x80) continue;
                 v = value << 6 | (b & 0x3F);
                 r = remaining - 1;
             }
             if (r == 0) {
+                if (v < min || v > Character.MAX_CODE_POINT) continue;
                 next = advance(at, v);
                 if (next.dead()) continue;
-            } else if (!couldMatch(at, v, r)) {
+            } else if (!couldMatch(at, v, r, min)) {
                 continue;
             }
             int count = trie.tokenCount[child];
@@ -112,9 +124,22 @@ public final class GrammarMatcher {
                 System.arraycopy(trie.tokens, trie.tokenStart[child], out, n, count);
                 n += count;
             }
-            if (next.tops.length > 0 && trie.childCount[child] > 0) n = walk(child, next, r == 0 ? 0 : v, r, out, n);
+            if (next.tops.length > 0 && trie.childCount[child] > 0) n = walk(child, next, r == 0 ? 0 : v, r, min, out, n);
         }
         return n;
+    }
+
+    /** The smallest code point of a UTF-8 sequence with this many continuation bytes. */
+    private static final int[] MINIMUM = {0, 0x80, 0x800, 0x10000};
+
+    /** How long a UTF-8 sequence starting with this byte is; 0 for a continuation byte or one never valid. */
+    private static int sequenceLength(int lead) {
+        if (lead < 0x80) return 1;
+        if (lead < 0xC2) return 0;
+        if (lead < 0xE0) return 2;
+        if (lead < 0xF0) return 3;
+        if (lead < 0xF5) return 4;
+        return 0;
     }
 
     /**
@@ -138,42 +163,41 @@ public final class GrammarMatcher {
 
     /** Feeds text (for tests and prefill of a known prefix); false, leaving the matcher dead, when the grammar rejects it. */
     public boolean acceptText(String text) {
-        return acceptBytes(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return acceptBytes(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private boolean acceptBytes(byte[] bytes) {
+    /** Feeds raw bytes (a token's text, possibly part of a UTF-8 character); false, leaving the matcher dead, when rejected. */
+    boolean acceptBytes(byte[] bytes) {
         int value = pendingValue;
         int remaining = pendingRemaining;
+        int minimum = pendingMinimum;
         State at = state;
         for (byte raw : bytes) {
             int b = raw & 0xFF;
             if (remaining == 0) {
-                if (b < 0x80) {
+                int length = sequenceLength(b);
+                if (length == 0) {
+                    at = DEAD;
+                } else if (length == 1) {
                     at = advance(at, b);
-                } else if ((b & 0xE0) == 0xC0) {
-                    value = b & 0x1F;
-                    remaining = 1;
-                } else if ((b & 0xF0) == 0xE0) {
-                    value = b & 0x0F;
-                    remaining = 2;
-                } else if ((b & 0xF8) == 0xF0) {
-                    value = b & 0x07;
-                    remaining = 3;
                 } else {
-                    at = new State(new Frame[0], false);
+                    remaining = length - 1;
+                    value = b & (0x3F >> remaining);
+                    minimum = MINIMUM[remaining];
                 }
             } else if ((b & 0xC0) != 0x80) {
-                at = new State(new Frame[0], false);
+                at = DEAD;
             } else {
                 value = value << 6 | (b & 0x3F);
-                if (--remaining == 0) at = advance(at, value);
+                if (--remaining == 0) at = value < minimum || value > Character.MAX_CODE_POINT ? DEAD : advance(at, value);
             }
             if (at.dead()) break;
         }
         state = at;
         pendingValue = remaining == 0 ? 0 : value;
         pendingRemaining = remaining;
-        return !at.dead() && (remaining == 0 || couldMatch(at, value, remaining));
+        pendingMinimum = remaining == 0 ? 0 : minimum;
+        return !at.dead() && (remaining == 0 || couldMatch(at, value, remaining, minimum));
     }
 
     /** The state after one more code point. */
@@ -186,10 +210,11 @@ public final class GrammarMatcher {
     }
 
     /** Whether a stack could match some character that starts with these UTF-8 bits ({@code remaining} bytes to come). */
-    private static boolean couldMatch(State at, int value, int remaining) {
+    private static boolean couldMatch(State at, int value, int remaining, int minimum) {
         int shift = 6 * remaining;
-        int low = value << shift;
-        int high = low | ((1 << shift) - 1);
+        int low = Math.max(value << shift, minimum);
+        int high = Math.min((value << shift) | ((1 << shift) - 1), Character.MAX_CODE_POINT);
+        if (low > high) return false;
         for (Frame top : at.tops) {
             if (((Terminal) top.top()).chars().matchesAnyIn(low, high)) return true;
         }
