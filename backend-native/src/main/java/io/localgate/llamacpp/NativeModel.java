@@ -8,6 +8,7 @@ import io.localgate.backend.ModelLoadException;
 import io.localgate.backend.ModelSpec;
 import io.localgate.backend.TokenPublisher;
 import io.localgate.backend.Tokenizer;
+import io.localgate.engine.grammar.Grammar;
 import io.localgate.llamacpp.ffi.Llama;
 import io.localgate.llamacpp.ffi.LlamaLibrary;
 import io.localgate.llamacpp.ffi.LlamaStructs.ContextParams;
@@ -155,6 +156,7 @@ final class NativeModel implements LoadedModel {
     public Generation submit(GenerationRequest request) {
         if (closed.get()) throw new IllegalStateException("the model has been closed");
         request.requireFits(contextSize, tokenizer.vocabSize());
+        if (request.grammar() != null) Grammar.parse(request.grammar()); // a bad grammar fails here, with line and column
         var sequence = new DecodeLoop.Sequence(request);
         var publisher = new TokenPublisher(() -> loop.admit(sequence), () -> { }); // the loop sees the cancellation before its next step
         sequence.publisher = publisher;
