@@ -3,6 +3,7 @@ package io.localgate.gateway.prompt;
 import io.localgate.backend.ModelInfo;
 import io.localgate.backend.Tokenizer;
 import io.localgate.gateway.template.ChatTemplate;
+import io.localgate.gateway.template.Dialect;
 import io.localgate.gateway.template.TemplateException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,6 +19,9 @@ import io.localgate.gateway.tools.ToolCallFormat;
  * template (the YAML's override, else the GGUF's {@code tokenizer.chat_template}, else ChatML), drop a
  * BOS (EOS) text the template put at the start (end) when the tokenizer adds that token itself, then
  * tokenize with special tokens parsed and BOS added. So there is never a double BOS.
+ *
+ * <p>Templates render in the {@link Dialect#HUGGINGFACE_JS reference-compatible dialect}: what
+ * @huggingface/jinja refuses (for lack of a feature) is refused here, with its message.
  */
 public final class ChatFormat {
 
@@ -46,7 +50,8 @@ public final class ChatFormat {
         ChatTemplate compiled = null;
         RuntimeException error = null;
         try {
-            compiled = ChatTemplate.compile(source);
+            // rendered as the reference engine renders: a conversation it refuses is a 400 here too
+            compiled = ChatTemplate.compile(source).withDialect(Dialect.HUGGINGFACE_JS);
         } catch (TemplateException e) {
             error = e;
         }
