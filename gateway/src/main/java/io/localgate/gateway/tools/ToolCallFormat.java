@@ -81,6 +81,59 @@ public enum ToolCallFormat {
             return callArray(text, trigger().length(), "<|END_ACTION|>", end, "tool_name", "parameters");
         }
     },
+    /**
+     * DeepSeek R1 ({@code function<｜tool▁sep｜>name} then the arguments in a json code block) and V3.1
+     * ({@code name<｜tool▁sep｜>arguments}), each call between call markers, all between calls markers.
+     */
+    DEEPSEEK("<｜tool▁calls▁begin｜>") {
+        private static final String CALL_BEGIN = "<｜tool▁call▁begin｜>";
+        private static final String SEPARATOR = "<｜tool▁sep｜>";
+        private static final String CALL_END = "<｜tool▁call▁end｜>";
+        private static final String CALLS_END = "<｜tool▁calls▁end｜>";
+
+        @Override
+        Section parse(String text, boolean end) {
+            List<ParsedCall> calls = new ArrayList<>();
+            int i = trigger().length();
+            while (true) {
+                i = JsonScan.skipWhitespace(text, i);
+                if (text.startsWith(CALLS_END, i)) return new Section(Status.CALLS, calls, i + CALLS_END.length());
+                if (i == text.length() || CALL_BEGIN.startsWith(text.substring(i)) || CALLS_END.startsWith(text.substring(i))) {
+                    if (end && !calls.isEmpty()) return new Section(Status.CALLS, calls, i);
+                    return end ? Section.NOT_A_CALL : Section.INCOMPLETE;
+                }
+                if (!text.startsWith(CALL_BEGIN, i)) return calls.isEmpty() ? Section.NOT_A_CALL : new Section(Status.CALLS, calls, i);
+                int separator = text.indexOf(SEPARATOR, i);
+                if (separator < 0) return end ? Section.NOT_A_CALL : Section.INCOMPLETE;
+                String name = text.substring(i + CALL_BEGIN.length(), separator);
+                int argumentsStart = separator + SEPARATOR.length();
+                if (name.equals("function")) {
+                    // R1: the name runs to the end of the line, then a json code block
+                    int newline = text.indexOf('\n', argumentsStart);
+                    if (newline < 0) return end ? Section.NOT_A_CALL : Section.INCOMPLETE;
+                    name = text.substring(argumentsStart, newline);
+                    argumentsStart = newline + 1;
+                    String rest = text.substring(argumentsStart);
+                    if (!end && rest.length() < "```json".length() && "```json".startsWith(rest)) return Section.INCOMPLETE;
+                    if (rest.startsWith("```json")) argumentsStart += "```json".length();
+                }
+                int jsonEnd = JsonScan.containerEnd(text, argumentsStart);
+                if (jsonEnd == JsonScan.INCOMPLETE) return end ? Section.NOT_A_CALL : Section.INCOMPLETE;
+                if (jsonEnd == JsonScan.NOT_JSON) return Section.NOT_A_CALL;
+                JsonNode arguments = Json.parseOrNull(text.substring(argumentsStart, jsonEnd));
+                if (arguments == null || !arguments.isObject() || name.isBlank()) return Section.NOT_A_CALL;
+                int close = JsonScan.skipWhitespace(text, jsonEnd);
+                if (!end && ("```" + CALL_END).startsWith(text.substring(close))) return Section.INCOMPLETE;
+                if (text.startsWith("```", close)) close = JsonScan.skipWhitespace(text, close + 3);
+                if (!text.startsWith(CALL_END, close)) {
+                    if (!end && CALL_END.startsWith(text.substring(close))) return Section.INCOMPLETE;
+                    return Section.NOT_A_CALL;
+                }
+                calls.add(new ParsedCall(name.strip(), Json.write(arguments), null));
+                i = close + CALL_END.length();
+            }
+        }
+    },
     /** Functionary v3.1 (Llama 3.1 based): {@code <function=name>{...}</function>}. */
     FUNCTIONARY_V3_1("<function=") {
         @Override
@@ -147,6 +200,7 @@ public enum ToolCallFormat {
         if (src.contains("[TOOL_CALLS]")) return src.contains("[ARGS]") ? MISTRAL_ARGS : MISTRAL;
         if (src.contains("<|START_ACTION|>")) return COMMAND_R7B;
         if (src.contains("<|tool_call|>")) return GRANITE;
+        if (src.contains("<｜tool▁calls▁begin｜>")) return DEEPSEEK;
         if (src.contains("<function=") && !src.contains("<parameter=") && !src.contains("<tool_call>")) return FUNCTIONARY_V3_1;
         if (src.contains("<tool_call>")) return HERMES;
         if (src.contains("<|python_tag|>") || src.contains("ipython")) return LLAMA3_JSON;

@@ -125,6 +125,20 @@ class ToolCallParserTest {
     }
 
     @Test
+    void deepseek_r1_and_v3_1_calls() {
+        var r1 = parse(ToolCallFormat.DEEPSEEK, "Checking.<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n```json\n"
+                + "{\"city\": \"Paris\"}\n```<｜tool▁call▁end｜>\n<｜tool▁call▁begin｜>function<｜tool▁sep｜>get_time\n```json\n{}\n```"
+                + "<｜tool▁call▁end｜><｜tool▁calls▁end｜>", 4, true);
+        assertThat(r1).hasSize(3);
+        assertThat(r1.getFirst()).isEqualTo(new Piece.Content("Checking."));
+        assertThat(call(r1.get(1)).arguments()).isEqualTo("{\"city\":\"Paris\"}");
+        assertThat(call(r1.get(2)).name()).isEqualTo("get_time");
+        var v31 = parse(ToolCallFormat.DEEPSEEK, "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>{\"city\": \"Oslo\"}"
+                + "<｜tool▁call▁end｜><｜tool▁calls▁end｜>", 3, true);
+        assertThat(call(v31.getFirst()).name()).isEqualTo("get_weather");
+    }
+
+    @Test
     void bare_calls_when_a_grammar_forced_one() {
         var parser = new ToolCallParser(ToolCallFormat.MISTRAL, NAMES, true, true);
         List<Piece> out = new ArrayList<>(parser.append("{\"name\": \"get_time\", \"arguments\": {}}"));
@@ -149,6 +163,8 @@ class ToolCallParserTest {
                 .isEqualTo(ToolCallFormat.COMMAND_R7B);
         assertThat(ToolCallFormat.detect(Files.readString(templates.resolve("meetkai-functionary-medium-v3.1.jinja"))))
                 .isEqualTo(ToolCallFormat.FUNCTIONARY_V3_1);
+        assertThat(ToolCallFormat.detect(Files.readString(templates.resolve("deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja"))))
+                .isEqualTo(ToolCallFormat.DEEPSEEK);
         assertThat(ToolCallFormat.detect(Files.readString(templates.resolve("NousResearch-Hermes-3-Llama-3.1-8B-tool_use.jinja"))))
                 .isEqualTo(ToolCallFormat.HERMES);
     }
