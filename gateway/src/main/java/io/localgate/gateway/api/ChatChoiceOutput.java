@@ -28,7 +28,8 @@ final class ChatChoiceOutput {
     private final ToolCallParser parser;
     private final boolean logprobs;
     private final StringBuilder content = new StringBuilder();
-    private final List<ToolCall> calls = new ArrayList<>();
+    /** The calls so far: id, name, and the arguments as they arrive. */
+    private final List<CallInProgress> calls = new ArrayList<>();
     private final List<TokenLogprobEntry> allLogprobs = new ArrayList<>();
     private final List<TokenLogprobEntry> pendingLogprobs = new ArrayList<>();
 
@@ -60,8 +61,12 @@ final class ChatChoiceOutput {
         return !calls.isEmpty() && done.finish() == GenerationEvent.Finish.STOP ? "tool_calls" : done.finish().apiName();
     }
 
+    private record CallInProgress(String id, String name, StringBuilder arguments) {
+    }
+
     AssistantMessage message() {
-        List<ToolCallObject> toolCalls = calls.stream().map(call -> new ToolCallObject(call.id(), call.name(), call.arguments())).toList();
+        List<ToolCallObject> toolCalls = calls.stream()
+                .map(call -> new ToolCallObject(call.id(), call.name(), call.arguments().toString())).toList();
         String text = content.toString();
         return new AssistantMessage("assistant", toolCalls.isEmpty() || !text.isBlank() ? text : null, null, toolCalls);
     }
@@ -79,17 +84,27 @@ final class ChatChoiceOutput {
                     steps.add(new Step(new Delta(null, text), takeLogprobs()));
                 }
                 case ToolCallParser.Piece.Call(ToolCall call) -> {
-                    int index = calls.size();
-                    calls.add(call);
                     // as OpenAI streams a call: id, type and name with empty arguments, then the argument text
-                    steps.add(new Step(new Delta(null, null, List.of(new ToolCallDelta(index, call.id(), "function",
-                            new FunctionCall(call.name(), "")))), takeLogprobs()));
-                    steps.add(new Step(new Delta(null, null, List.of(new ToolCallDelta(index, null, null,
-                            new FunctionCall(null, call.arguments())))), null));
+                    steps.add(startCall(call.id(), call.name()));
+                    steps.add(addArguments(call.arguments()));
                 }
+                case ToolCallParser.Piece.CallStart(String id, String name) -> steps.add(startCall(id, name));
+                case ToolCallParser.Piece.CallArguments(String text) -> steps.add(addArguments(text));
             }
         }
         return steps;
+    }
+
+    private Step startCall(String id, String name) {
+        calls.add(new CallInProgress(id, name, new StringBuilder()));
+        return new Step(new Delta(null, null, List.of(new ToolCallDelta(calls.size() - 1, id, "function", new FunctionCall(name, "")))),
+                takeLogprobs());
+    }
+
+    private Step addArguments(String text) {
+        calls.getLast().arguments().append(text);
+        return new Step(new Delta(null, null, List.of(new ToolCallDelta(calls.size() - 1, null, null, new FunctionCall(null, text)))),
+                takeLogprobs());
     }
 
     private ChatLogprobs takeLogprobs() {

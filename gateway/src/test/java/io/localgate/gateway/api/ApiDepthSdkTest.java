@@ -146,7 +146,7 @@ class ApiDepthSdkTest {
         }
         ChatCompletion qwen = client.chat().completions().create(weatherQuestion("qwen-tools").build());
         assertThat(qwen.choices().getFirst().message().content()).hasValue("Let me check.");
-        assertThat(onlyCall(qwen).function().arguments()).isEqualTo("{\"city\":\"Paris\",\"unit\":\"c\"}");
+        assertThat(onlyCall(qwen).function().arguments()).isEqualTo("{\"city\": \"Paris\", \"unit\": \"c\"}");
     }
 
     @Test
@@ -157,13 +157,18 @@ class ApiDepthSdkTest {
         }
         var deltas = chunks.stream().flatMap(chunk -> chunk.choices().stream()).map(ChatCompletionChunk.Choice::delta).toList();
         var callDeltas = deltas.stream().filter(delta -> delta.toolCalls().isPresent()).flatMap(delta -> delta.toolCalls().get().stream()).toList();
-        assertThat(callDeltas).hasSize(2);
-        assertThat(callDeltas.get(0).index()).isZero();
+        // the fake generates a byte per token: the arguments come in many fragments
+        assertThat(callDeltas.size()).isGreaterThan(10);
+        assertThat(callDeltas).allSatisfy(delta -> assertThat(delta.index()).isZero());
         assertThat(callDeltas.get(0).id()).isPresent();
         assertThat(callDeltas.get(0).function().orElseThrow().name()).hasValue("GetWeather");
         assertThat(callDeltas.get(0).function().orElseThrow().arguments()).hasValue("");
-        assertThat(callDeltas.get(1).id()).isEmpty();
-        assertThat(callDeltas.get(1).function().orElseThrow().arguments()).hasValue("{\"city\":\"Paris\",\"unit\":\"c\"}");
+        assertThat(callDeltas.subList(1, callDeltas.size())).allSatisfy(delta -> {
+            assertThat(delta.id()).isEmpty();
+            assertThat(delta.function().orElseThrow().name()).isEmpty();
+        });
+        String arguments = callDeltas.stream().map(delta -> delta.function().orElseThrow().arguments().orElse("")).reduce("", String::concat);
+        assertThat(arguments).isEqualTo("{\"city\": \"Paris\", \"unit\": \"c\"}");
         String content = deltas.stream().flatMap(delta -> delta.content().stream()).reduce("", String::concat);
         assertThat(content).as("no marker text leaks into content").isEqualTo("Let me check.");
     }

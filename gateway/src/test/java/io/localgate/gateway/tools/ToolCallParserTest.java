@@ -26,11 +26,17 @@ class ToolCallParserTest {
         return merged(out);
     }
 
+    /** Adjacent content joined, and a streamed call (start, then argument pieces) as one whole call. */
     private static List<Piece> merged(List<Piece> pieces) {
         List<Piece> out = new ArrayList<>();
         for (Piece piece : pieces) {
-            if (piece instanceof Piece.Content(String text) && !out.isEmpty() && out.getLast() instanceof Piece.Content(String before)) {
+            Piece last = out.isEmpty() ? null : out.getLast();
+            if (piece instanceof Piece.Content(String text) && last instanceof Piece.Content(String before)) {
                 out.set(out.size() - 1, new Piece.Content(before + text));
+            } else if (piece instanceof Piece.CallStart(String id, String name)) {
+                out.add(new Piece.Call(new ToolCall(id, name, "")));
+            } else if (piece instanceof Piece.CallArguments(String text) && last instanceof Piece.Call(ToolCall call)) {
+                out.set(out.size() - 1, new Piece.Call(new ToolCall(call.id(), call.name(), call.arguments() + text)));
             } else {
                 out.add(piece);
             }
@@ -56,10 +62,25 @@ class ToolCallParserTest {
         assertThat(out).hasSize(4);
         assertThat(out.get(0)).isEqualTo(new Piece.Content("Let me look."));
         assertThat(call(out.get(1)).name()).isEqualTo("get_weather");
-        assertThat(call(out.get(1)).arguments()).isEqualTo("{\"city\":\"Paris\",\"note\":\"a </tool_call> inside\"}");
+        assertThat(call(out.get(1)).arguments()).isEqualTo("{\"city\": \"Paris\", \"note\": \"a </tool_call> inside\"}");
         assertThat(call(out.get(1)).id()).matches("call_[A-Za-z0-9]{24}");
         assertThat(out.get(2)).isEqualTo(new Piece.Content("\n"));
         assertThat(call(out.get(3)).arguments()).isEqualTo("{\"zone\": \"CET\"}");
+    }
+
+    @Test
+    void arguments_stream_as_they_are_generated() {
+        var parser = new ToolCallParser(ToolCallFormat.HERMES, NAMES, true, false);
+        assertThat(parser.append("Hm.<tool_call>\n{\"name\": \"get_wea")).containsExactly(new Piece.Content("Hm."));
+        var started = parser.append("ther\", \"arguments\": {\"ci");
+        assertThat(started).hasSize(2);
+        assertThat(started.getFirst()).isInstanceOfSatisfying(Piece.CallStart.class, start -> assertThat(start.name()).isEqualTo("get_weather"));
+        assertThat(started.get(1)).isEqualTo(new Piece.CallArguments("{\"ci"));
+        assertThat(parser.append("ty\": \"}\"}")).containsExactly(new Piece.CallArguments("ty\": \"}\"}"));
+        assertThat(parser.append("}\n</tool_")).isEmpty();
+        assertThat(parser.append("call> done")).containsExactly(new Piece.Content(" done"));
+        assertThat(parser.finish()).isEmpty();
+        assertThat(parser.calledTools()).isTrue();
     }
 
     @Test
@@ -84,7 +105,7 @@ class ToolCallParserTest {
     void llama3_json_with_parameters_and_python_tag() {
         var out = parse(ToolCallFormat.LLAMA3_JSON, " {\"name\": \"get_weather\", \"parameters\": {\"city\": \"Oslo\"}}", 3, true);
         assertThat(out).hasSize(1);
-        assertThat(call(out.getFirst()).arguments()).isEqualTo("{\"city\":\"Oslo\"}");
+        assertThat(call(out.getFirst()).arguments()).isEqualTo("{\"city\": \"Oslo\"}");
         out = parse(ToolCallFormat.LLAMA3_JSON, "<|python_tag|>{\"name\": \"get_time\", \"parameters\": {}}", 3, true);
         assertThat(call(out.getFirst()).name()).isEqualTo("get_time");
         assertThat(parse(ToolCallFormat.LLAMA3_JSON, "{\"answer\": 42} is JSON", 3, true))
@@ -143,7 +164,8 @@ class ToolCallParserTest {
         var parser = new ToolCallParser(ToolCallFormat.MISTRAL, NAMES, true, true);
         List<Piece> out = new ArrayList<>(parser.append("{\"name\": \"get_time\", \"arguments\": {}}"));
         out.addAll(parser.finish());
-        assertThat(call(out.getFirst()).name()).isEqualTo("get_time");
+        assertThat(call(merged(out).getFirst()).name()).isEqualTo("get_time");
+        assertThat(call(merged(out).getFirst()).arguments()).isEqualTo("{}");
         assertThat(parser.calledTools()).isTrue();
     }
 
