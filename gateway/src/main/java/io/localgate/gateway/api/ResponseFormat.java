@@ -2,6 +2,7 @@ package io.localgate.gateway.api;
 
 import io.localgate.gateway.json.JsonFields;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
 
 /** A chat request's {@code response_format}. */
 sealed interface ResponseFormat {
@@ -34,7 +35,7 @@ sealed interface ResponseFormat {
                 String name = jsonSchema.requiredString("name");
                 JsonFields schema = jsonSchema.object("schema");
                 JsonNode schemaNode = schema != null ? jsonSchema.value("schema")
-                        : tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+                        : JsonNodeFactory.instance.objectNode();
                 yield new JsonSchema(name, schemaNode, Boolean.TRUE.equals(jsonSchema.bool("strict")));
             }
             default -> throw format.invalid("type", "must be 'text', 'json_object' or 'json_schema', got '" + type + "'.");
