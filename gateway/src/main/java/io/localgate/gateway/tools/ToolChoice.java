@@ -30,7 +30,8 @@ public sealed interface ToolChoice {
         if (choice.isString()) {
             ToolChoice parsed = switch (choice.stringValue()) {
                 case "none" -> new None();
-                case "auto" -> new Auto();
+                // auto without tools asks for nothing: plain content, as some clients send it
+                case "auto" -> tools.isEmpty() ? new None() : new Auto();
                 case "required" -> new Required();
                 default -> throw body.invalid("tool_choice", "must be 'none', 'auto', 'required' or "
                         + "{\"type\": \"function\", \"function\": {\"name\": ...}}, got '" + choice.stringValue() + "'.");

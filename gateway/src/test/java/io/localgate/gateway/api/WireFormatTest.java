@@ -242,5 +242,8 @@ class WireFormatTest {
                 {"model":"tiny","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"text"},"n":1,
                  "logprobs":false,"tools":[],"tool_choice":"none","user":"u1","max_tokens":1}""")
                 .expectStatus().isOk();
+        post("/v1/chat/completions", """
+                {"model":"tiny","messages":[{"role":"user","content":"Hi"}],"tool_choice":"auto","max_tokens":1}""")
+                .expectStatus().isOk();
     }
 }
