@@ -11,8 +11,11 @@ import java.util.Objects;
  * @param topLogprobs how many most likely alternatives to report with each token (0: none; the
  *                    chosen token's own log-probability is always reported)
  * @param stopTokens  extra token ids that end the generation, beside the model's end-of-generation tokens
+ * @param grammar     a GBNF grammar (llama.cpp's {@code grammars/README.md}) whose rule {@code root} the output must
+ *                    match, or null for none; the generation ends with an end-of-generation token once the grammar
+ *                    is complete. A backend rejects a grammar that does not parse with {@link IllegalArgumentException}
  */
-public record GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens, int topLogprobs, int[] stopTokens) {
+public record GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens, int topLogprobs, int[] stopTokens, String grammar) {
 
     public GenerationRequest {
         Objects.requireNonNull(prompt, "prompt");
@@ -25,8 +28,17 @@ public record GenerationRequest(int[] prompt, SamplingParams sampling, int maxTo
         stopTokens = stopTokens.clone();
     }
 
+    public GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens, int topLogprobs, int[] stopTokens) {
+        this(prompt, sampling, maxTokens, topLogprobs, stopTokens, null);
+    }
+
     public GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens) {
-        this(prompt, sampling, maxTokens, 0, new int[0]);
+        this(prompt, sampling, maxTokens, 0, new int[0], null);
+    }
+
+    /** The same request constrained by a GBNF grammar (null: none). */
+    public GenerationRequest withGrammar(String gbnf) {
+        return new GenerationRequest(prompt, sampling, maxTokens, topLogprobs, stopTokens, gbnf);
     }
 
     /**

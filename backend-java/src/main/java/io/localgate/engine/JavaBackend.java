@@ -8,6 +8,7 @@ import io.localgate.backend.ModelSpec;
 import io.localgate.backend.Tokenizer;
 import io.localgate.engine.gguf.GgufException;
 import io.localgate.engine.gguf.GgufFile;
+import io.localgate.engine.grammar.TokenTrie;
 import io.localgate.engine.kv.KvCache;
 import io.localgate.engine.model.Architecture;
 import io.localgate.engine.model.ModelConfig;
@@ -68,7 +69,8 @@ public final class JavaBackend implements Backend {
             pool = new WorkerPool("localgate-" + spec.id(), threads);
             cache = new KvCache(config.layers(), parallel, contextSize, config.kvDim());
             var transformer = new Transformer(config, weights, pool, stepTokens, parallel);
-            var scheduler = new Scheduler(spec.id(), transformer, cache, tokenizer::isEndOfGeneration, stepTokens);
+            var scheduler = new Scheduler(spec.id(), transformer, cache, tokenizer::isEndOfGeneration, stepTokens,
+                    TokenTrie.lazy(tokenizer));
             var model = new JavaModel(info, tokenizer, file, pool, cache, scheduler);
             long kvBytes = 4L * config.layers() * config.kvDim() * contextSize * parallel;
             LOG.log(System.Logger.Level.INFO, () -> "java loaded " + spec.id() + ": context " + contextSize + " x " + parallel

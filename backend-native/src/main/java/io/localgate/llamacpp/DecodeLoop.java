@@ -397,7 +397,8 @@ final class DecodeLoop implements Runnable {
                 continue;
             }
             try {
-                s.sampler = new SamplerChain(api, s.request.sampling(), tokenizer.vocabSize(), contextSize, s.prompt);
+                s.sampler = new SamplerChain(api, s.request.sampling(), tokenizer.vocabSize(), contextSize, s.prompt,
+                        tokenizer.vocab(), s.request.grammar());
                 return s;
             } catch (RuntimeException e) {
                 s.publisher.fail(e);

@@ -9,6 +9,7 @@ import io.localgate.backend.ModelSpec;
 import io.localgate.backend.ModelStats;
 import io.localgate.backend.TokenPublisher;
 import io.localgate.backend.Tokenizer;
+import io.localgate.engine.grammar.Grammar;
 import io.localgate.llamacpp.ffi.Llama;
 import io.localgate.llamacpp.ffi.LlamaLibrary;
 import io.localgate.llamacpp.ffi.LlamaStructs.ContextParams;
@@ -156,6 +157,7 @@ final class NativeModel implements LoadedModel {
     public Generation submit(GenerationRequest request) {
         if (closed.get()) throw new IllegalStateException("the model has been closed");
         request.requireFits(contextSize, tokenizer.vocabSize());
+        if (request.grammar() != null) Grammar.parse(request.grammar()); // a bad grammar fails here, with line and column
         var sequence = new DecodeLoop.Sequence(request);
         // a waiting request leaves the queue at once; a running one is seen by the loop before its next step
         var publisher = new TokenPublisher(() -> loop.admit(sequence), () -> loop.withdraw(sequence));

@@ -37,6 +37,11 @@ final class NativeTokenizer implements Tokenizer {
         this.spelling = spelling;
     }
 
+    /** The {@code llama_vocab} (for llama.cpp's grammar sampler). */
+    MemorySegment vocab() {
+        return vocab;
+    }
+
     @Override
     public int vocabSize() {
         return vocabSize;

@@ -16,7 +16,9 @@ import java.util.Map;
  * One sequence's llama.cpp sampler chain, built from our {@link SamplingParams} in the order of the
  * {@code java} backend's sampler: logit bias, penalties, top-k, top-p, min-p, temperature, then a
  * seeded draw ({@code dist}); with a temperature of 0 or below, bias and penalties then {@code greedy}.
- * Settings that would do nothing are left out of the chain.
+ * Settings that would do nothing are left out of the chain. A request's GBNF grammar goes to llama.cpp's
+ * grammar sampler, applied before the chain (as llama.cpp's common sampler does) and advanced with every
+ * chosen token; it is kept out of the chain so that the prompt fed to the penalties never reaches it.
  *
  * <p>The chain and its candidate array live in a confined arena: used and closed by the one thread
  * that decodes for the model. Closing frees the chain (with every sampler it owns).
@@ -26,6 +28,8 @@ final class SamplerChain implements AutoCloseable {
     private final Llama api;
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment chain;
+    /** {@code llama_sampler_init_grammar}'s sampler, or null without a grammar. */
+    private final MemorySegment grammar;
     private final int vocabSize;
     /** {@code llama_token_data[vocabSize]}, refilled from the logits at every step. */
     private final MemorySegment candidates;
@@ -39,12 +43,28 @@ final class SamplerChain implements AutoCloseable {
      * @param context the model's context size, the reach of {@code penaltyLastN = -1}
      */
     SamplerChain(Llama api, SamplingParams params, int vocabSize, int context, int[] history) {
+        this(api, params, vocabSize, context, history, MemorySegment.NULL, null);
+    }
+
+    /**
+     * @param vocab   the model's {@code llama_vocab}, which the grammar sampler reads token texts from
+     * @param grammar a GBNF grammar with a rule {@code root}, or null for none
+     * @throws IllegalArgumentException when llama.cpp does not accept the grammar
+     */
+    SamplerChain(Llama api, SamplingParams params, int vocabSize, int context, int[] history, MemorySegment vocab, String grammar) {
         this.api = api;
         this.vocabSize = vocabSize;
         try {
             MemorySegment chainParams = api.samplerChainDefaultParams(arena);
             SamplerChainParams.NO_PERF.set(chainParams, 0L, true);
             this.chain = nonNull(api.samplerChainInit(chainParams), "llama_sampler_chain_init").reinterpret(arena, api::samplerFree);
+            if (grammar != null) {
+                MemorySegment sampler = api.samplerInitGrammar(vocab, arena.allocateFrom(grammar), arena.allocateFrom("root"));
+                if (sampler.equals(MemorySegment.NULL)) throw new IllegalArgumentException("llama.cpp rejected the grammar (see its log)");
+                this.grammar = sampler.reinterpret(arena, api::samplerFree);
+            } else {
+                this.grammar = null;
+            }
             addBias(params.logitBias());
             if (params.penalised()) {
                 int lastN = params.penaltyLastN() < 0 ? context : Math.min(params.penaltyLastN(), context);
@@ -88,6 +108,7 @@ final class SamplerChain implements AutoCloseable {
         TokenDataArray.SIZE.set(candidateArray, 0L, (long) vocabSize);
         TokenDataArray.SELECTED.set(candidateArray, 0L, -1L);
         TokenDataArray.SORTED.set(candidateArray, 0L, false);
+        if (grammar != null) api.samplerApply(grammar, candidateArray);
         api.samplerApply(chain, candidateArray);
         long size = (long) TokenDataArray.SIZE.get(candidateArray, 0L);
         long selected = (long) TokenDataArray.SELECTED.get(candidateArray, 0L);
@@ -96,6 +117,14 @@ final class SamplerChain implements AutoCloseable {
         }
         MemorySegment data = ((MemorySegment) TokenDataArray.DATA.get(candidateArray, 0L)).reinterpret(TokenData.LAYOUT.byteSize() * size);
         int token = (int) TokenData.ID.get(data, selected * TokenData.LAYOUT.byteSize());
+        if (grammar != null) {
+            // llama.cpp aborts the process on a token its grammar cannot accept: never hand it one
+            float logit = (float) TokenData.LOGIT.get(data, selected * TokenData.LAYOUT.byteSize());
+            if (logit == Float.NEGATIVE_INFINITY) {
+                throw new IllegalStateException("the grammar allows no token here (or logit_bias bans every one it allows)");
+            }
+            api.samplerAccept(grammar, token);
+        }
         api.samplerAccept(chain, token);
         return token;
     }

@@ -3,20 +3,24 @@ package io.localgate.engine.sampling;
 import io.localgate.backend.Logprobs;
 import io.localgate.backend.SamplingParams;
 import io.localgate.backend.TokenEvent;
+import io.localgate.engine.grammar.GrammarMatcher;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Chooses each next token of one sequence, with llama.cpp's default sampler chain: logit bias,
- * penalties (repeat, frequency, presence over the last {@code penaltyLastN} tokens, prompt included),
- * top-k, top-p, min-p, temperature, then a seeded draw. With a temperature of 0 or below the chain ends
- * after the penalties with the highest logit (the first one on a tie, as llama.cpp).
+ * Chooses each next token of one sequence, with llama.cpp's default sampler chain: the grammar (when the
+ * request has one: only the tokens it allows stay candidates, as llama.cpp's common sampler applies it
+ * first), logit bias, penalties (repeat, frequency, presence over the last {@code penaltyLastN} tokens,
+ * prompt included), top-k, top-p, min-p, temperature, then a seeded draw. With a temperature of 0 or below
+ * the chain ends after the penalties with the highest logit (the first one on a tie, as llama.cpp).
+ *
+ * <p>A step costs a few passes over the logits and no allocation: top-k and top-p select the best
+ * candidates partially instead of sorting the vocabulary, and when neither is set nothing is sorted.
  *
  * <p>Reported log-probabilities are those of the model's own distribution (log-softmax of the raw
- * logits, before bias, penalties and temperature), as vLLM reports them by default.
+ * logits, before grammar, bias, penalties and temperature), as vLLM reports them by default.
  *
  * <p>Not thread-safe: a sampler belongs to the one sequence it samples for.
  */
@@ -26,34 +30,56 @@ public final class Sampler {
     public record Choice(int token, float logprob, List<TokenEvent.Alternative> top) {
     }
 
+    /** How many of the best candidates top-p looks at first; more only when they do not reach the mass. */
+    private static final int TOP_P_FIRST_WINDOW = 256;
+
     private final SamplingParams params;
     private final int vocabSize;
+    private final GrammarMatcher grammar;
     private final SplittableRandom random;
     private final int[] history;
     private int historyLength;
     private final float[] adjusted;
     private final int[] candidates;
     private final long[] keys;
+    private final double[] weights;
+    /** Occurrences per token in the penalty window (zero between steps), and the distinct tokens counted. */
+    private final int[] counts;
+    private final int[] distinct;
 
     /**
      * @param promptTokens the prompt, which the penalties see as history (as llama.cpp's server does)
      */
     public Sampler(SamplingParams params, int vocabSize, int[] promptTokens) {
+        this(params, vocabSize, promptTokens, null);
+    }
+
+    /**
+     * @param promptTokens the prompt, which the penalties see as history (as llama.cpp's server does)
+     * @param grammar      the output's grammar, advanced with every chosen token; null for none
+     */
+    public Sampler(SamplingParams params, int vocabSize, int[] promptTokens, GrammarMatcher grammar) {
         this.params = params;
         this.vocabSize = vocabSize;
+        this.grammar = grammar;
         this.random = new SplittableRandom(params.seed());
         int window = params.penaltyLastN() < 0 ? Integer.MAX_VALUE : params.penaltyLastN();
         this.history = new int[Math.min(window, 1 << 16)];
         this.adjusted = new float[vocabSize];
         this.candidates = new int[vocabSize];
         this.keys = new long[vocabSize];
+        this.weights = new double[vocabSize];
+        this.counts = params.penalised() ? new int[vocabSize] : null;
+        this.distinct = params.penalised() ? new int[history.length] : null;
         for (int token : promptTokens) remember(token);
     }
 
     /**
-     * Chooses the next token from a row of logits (not modified) and remembers it for the penalties.
+     * Chooses the next token from a row of logits (not modified) and remembers it for the penalties and
+     * the grammar.
      *
      * @param topLogprobs how many most likely tokens to report (0 for none)
+     * @throws IllegalStateException when the grammar allows no token (or logit bias bans all it allows)
      */
     public Choice sample(float[] logits, int topLogprobs) {
         if (logits.length != vocabSize) {
@@ -63,9 +89,41 @@ public final class Sampler {
         System.arraycopy(logits, 0, adjusted, 0, vocabSize);
         applyLogitBias(adjusted);
         if (params.penalised()) applyPenalties(adjusted);
-        int token = params.greedy() ? argmax(adjusted) : draw(adjusted);
+        int token;
+        if (grammar == null && params.greedy()) {
+            token = argmax(adjusted);
+        } else {
+            int n = gatherCandidates(adjusted);
+            if (n == 0) {
+                if (grammar != null) throw new IllegalStateException("the grammar allows no token here (or logit_bias bans every one it allows)");
+                token = argmax(adjusted); // everything banned: fall back rather than fail
+            } else {
+                token = params.greedy() ? best(adjusted, n) : draw(adjusted, n);
+            }
+        }
+        if (grammar != null) grammar.accept(token);
         remember(token);
         return new Choice(token, logits[token] - logSumExp, topLogprobs > 0 ? Logprobs.top(logits, logSumExp, topLogprobs) : List.of());
+    }
+
+    /** Fills {@code candidates} with the tokens still possible (the grammar's, or all) whose logit is not banned. */
+    private int gatherCandidates(float[] logits) {
+        int n = 0;
+        if (grammar != null) {
+            int allowed = grammar.allowedTokens(candidates);
+            for (int i = 0; i < allowed; i++) {
+                if (usable(logits[candidates[i]])) candidates[n++] = candidates[i];
+            }
+        } else {
+            for (int i = 0; i < vocabSize; i++) {
+                if (usable(logits[i])) candidates[n++] = i;
+            }
+        }
+        return n;
+    }
+
+    private static boolean usable(float logit) {
+        return logit != Float.NEGATIVE_INFINITY && !Float.isNaN(logit);
     }
 
     private void applyLogitBias(float[] logits) {
@@ -76,25 +134,42 @@ public final class Sampler {
     }
 
     private void applyPenalties(float[] logits) {
-        var counts = new HashMap<Integer, Integer>();
+        int kinds = 0;
         for (int i = 0; i < Math.min(historyLength, history.length); i++) {
-            counts.merge(history[i], 1, Integer::sum);
+            if (counts[history[i]]++ == 0) distinct[kinds++] = history[i];
         }
-        counts.forEach((token, count) -> {
+        for (int i = 0; i < kinds; i++) {
+            int token = distinct[i];
             float logit = logits[token];
             logit = logit <= 0 ? logit * params.repeatPenalty() : logit / params.repeatPenalty();
-            logits[token] = logit - count * params.frequencyPenalty() - params.presencePenalty();
-        });
+            logits[token] = logit - counts[token] * params.frequencyPenalty() - params.presencePenalty();
+            counts[token] = 0;
+        }
+    }
+
+    /** The highest logit among the candidates, the lowest id on a tie. */
+    private int best(float[] logits, int n) {
+        int best = candidates[0];
+        for (int i = 1; i < n; i++) {
+            int token = candidates[i];
+            if (logits[token] > logits[best] || (logits[token] == logits[best] && token < best)) best = token;
+        }
+        return best;
     }
 
     /** The non-greedy chain over the candidates: top-k, top-p, min-p, temperature, then a draw. */
-    private int draw(float[] logits) {
-        int n = sortedCandidates(logits, params.topK() > 0 ? Math.min(params.topK(), vocabSize) : vocabSize);
-        if (n == 0) return argmax(logits); // everything banned: fall back rather than fail
-        n = topP(logits, n);
-        n = minP(logits, n);
-        double[] weights = new double[n];
-        float max = logits[candidates[0]];
+    private int draw(float[] logits, int n) {
+        boolean sorted = false;
+        if (params.topK() > 0 && params.topK() < n) {
+            n = sortBest(logits, n, params.topK());
+            sorted = true;
+        }
+        if (params.topP() < 1f) {
+            n = topP(logits, n, sorted);
+            sorted = true;
+        }
+        float max = sorted ? logits[candidates[0]] : maxLogit(logits, n);
+        if (params.minP() > 0f) n = minP(logits, n, max, sorted);
         double total = 0;
         for (int i = 0; i < n; i++) {
             weights[i] = Math.exp((logits[candidates[i]] - max) / params.temperature());
@@ -109,16 +184,75 @@ public final class Sampler {
         return candidates[n - 1];
     }
 
-    /** Fills {@code candidates} with the {@code k} best finite logits, best first (lower id first on a tie); returns how many. */
-    private int sortedCandidates(float[] logits, int k) {
-        int n = 0;
-        for (int i = 0; i < vocabSize; i++) {
-            if (logits[i] != Float.NEGATIVE_INFINITY && !Float.isNaN(logits[i])) keys[n++] = orderKey(logits[i], i);
+    /**
+     * Keeps the smallest prefix of the candidates, best first, whose probability reaches {@code topP} (at
+     * least one token). Unless already sorted, it sorts only a window of the best candidates, widened
+     * until the window holds the mass.
+     */
+    private int topP(float[] logits, int n, boolean sorted) {
+        float max = sorted ? logits[candidates[0]] : maxLogit(logits, n);
+        double total = 0;
+        for (int i = 0; i < n; i++) total += Math.exp(logits[candidates[i]] - max);
+        int window = sorted ? n : Math.min(n, TOP_P_FIRST_WINDOW);
+        while (true) {
+            if (window < n || !sorted) {
+                fillKeys(logits, n);
+                if (window < n) keepSmallest(keys, n, window);
+                Arrays.sort(keys, 0, window);
+            }
+            double cumulative = 0;
+            for (int i = 0; i < window; i++) {
+                int token = window < n || !sorted ? (int) keys[i] : candidates[i];
+                cumulative += Math.exp(logits[token] - max) / total;
+                if (cumulative >= params.topP()) {
+                    if (window < n || !sorted) copyKeys(i + 1);
+                    return i + 1;
+                }
+            }
+            if (window == n) {
+                if (!sorted) copyKeys(n);
+                return n;
+            }
+            window = (int) Math.min(n, 8L * window);
         }
-        if (k < n) n = keepSmallest(keys, n, k);
-        Arrays.sort(keys, 0, n);
+    }
+
+    /** Keeps tokens at least {@code minP} times as likely as the best one. */
+    private int minP(float[] logits, int n, float max, boolean sorted) {
+        float minLogit = max + (float) Math.log(params.minP());
+        int kept = 0;
+        if (sorted) {
+            kept = 1;
+            while (kept < n && logits[candidates[kept]] >= minLogit) kept++;
+            return kept;
+        }
+        for (int i = 0; i < n; i++) {
+            if (logits[candidates[i]] >= minLogit) candidates[kept++] = candidates[i];
+        }
+        return kept;
+    }
+
+    /** Puts the {@code k} best of the {@code n} candidates first, best first (lower id first on a tie); returns {@code k}. */
+    private int sortBest(float[] logits, int n, int k) {
+        fillKeys(logits, n);
+        keepSmallest(keys, n, k);
+        Arrays.sort(keys, 0, k);
+        copyKeys(k);
+        return k;
+    }
+
+    private void fillKeys(float[] logits, int n) {
+        for (int i = 0; i < n; i++) keys[i] = orderKey(logits[candidates[i]], candidates[i]);
+    }
+
+    private void copyKeys(int n) {
         for (int i = 0; i < n; i++) candidates[i] = (int) keys[i];
-        return n;
+    }
+
+    private float maxLogit(float[] logits, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, logits[candidates[i]]);
+        return max;
     }
 
     /** A key whose ascending order is descending logit, then ascending token id. */
@@ -129,7 +263,7 @@ public final class Sampler {
     }
 
     /** Moves the {@code k} smallest of {@code keys[0..n)} to the front (unordered) with a bounded max-heap. */
-    private static int keepSmallest(long[] keys, int n, int k) {
+    private static void keepSmallest(long[] keys, int n, int k) {
         for (int i = k / 2 - 1; i >= 0; i--) siftDown(keys, i, k);
         for (int i = k; i < n; i++) {
             if (keys[i] < keys[0]) {
@@ -137,7 +271,6 @@ public final class Sampler {
                 siftDown(keys, 0, k);
             }
         }
-        return k;
     }
 
     private static void siftDown(long[] heap, int i, int size) {
@@ -153,39 +286,6 @@ public final class Sampler {
             heap[largest] = swap;
             i = largest;
         }
-    }
-
-    /** Keeps the smallest prefix whose probability reaches {@code topP} (at least one token). */
-    private int topP(float[] logits, int n) {
-        if (params.topP() >= 1f) return n;
-        double[] p = softmax(logits, n);
-        double cumulative = 0;
-        for (int i = 0; i < n; i++) {
-            cumulative += p[i];
-            if (cumulative >= params.topP()) return i + 1;
-        }
-        return n;
-    }
-
-    /** Keeps tokens at least {@code minP} times as likely as the best one. */
-    private int minP(float[] logits, int n) {
-        if (params.minP() <= 0f) return n;
-        float minLogit = logits[candidates[0]] + (float) Math.log(params.minP());
-        int kept = 1;
-        while (kept < n && logits[candidates[kept]] >= minLogit) kept++;
-        return kept;
-    }
-
-    private double[] softmax(float[] logits, int n) {
-        double[] p = new double[n];
-        float max = logits[candidates[0]];
-        double total = 0;
-        for (int i = 0; i < n; i++) {
-            p[i] = Math.exp(logits[candidates[i]] - max);
-            total += p[i];
-        }
-        for (int i = 0; i < n; i++) p[i] /= total;
-        return p;
     }
 
     private void remember(int token) {

@@ -6,6 +6,9 @@ import io.localgate.backend.GenerationRequest;
 import io.localgate.backend.ModelStats;
 import io.localgate.backend.TokenEvent;
 import io.localgate.backend.TokenPublisher;
+import io.localgate.engine.grammar.Grammar;
+import io.localgate.engine.grammar.GrammarMatcher;
+import io.localgate.engine.grammar.TokenTrie;
 import io.localgate.engine.kv.KvCache;
 import io.localgate.engine.model.Batch;
 import io.localgate.engine.model.Logits;
@@ -15,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.IntPredicate;
+import java.util.function.Supplier;
 
 /**
  * The one loop that owns a model's compute. Sequences wait in a queue until one of the cache's slots is
@@ -40,6 +44,8 @@ public final class Scheduler implements AutoCloseable {
     private final IntPredicate endOfGeneration;
     private final int stepTokens;
     private final int vocabSize;
+    /** The vocabulary as a trie, for the requests with a grammar; null when the model takes none. */
+    private final Supplier<TokenTrie> tokenTrie;
     private final Batch batch;
     private final float[] row;
     /** The running sequence of each slot, or null. */
@@ -65,6 +71,11 @@ public final class Scheduler implements AutoCloseable {
      * @param stepTokens      the most rows in one step; at least the number of slots
      */
     public Scheduler(String name, Transformer model, KvCache cache, IntPredicate endOfGeneration, int stepTokens) {
+        this(name, model, cache, endOfGeneration, stepTokens, null);
+    }
+
+    /** @param tokenTrie the vocabulary as a trie (built on first use) for requests with a grammar; null: none accepted */
+    public Scheduler(String name, Transformer model, KvCache cache, IntPredicate endOfGeneration, int stepTokens, Supplier<TokenTrie> tokenTrie) {
         if (stepTokens < cache.slots() || stepTokens > model.maxRows()) {
             throw new IllegalArgumentException("step of " + stepTokens + " rows for " + cache.slots() + " slots and a model batch of " + model.maxRows());
         }
@@ -75,6 +86,7 @@ public final class Scheduler implements AutoCloseable {
         this.endOfGeneration = endOfGeneration;
         this.stepTokens = stepTokens;
         this.vocabSize = model.config().vocabSize();
+        this.tokenTrie = tokenTrie;
         this.batch = new Batch(stepTokens);
         this.row = new float[vocabSize];
         this.owners = new Sequence[cache.slots()];
@@ -86,13 +98,17 @@ public final class Scheduler implements AutoCloseable {
     /**
      * Queues a generation; it starts when subscribed to and a slot is free.
      *
-     * @throws IllegalArgumentException when a prompt token is out of the vocabulary or the prompt does not fit the context
+     * @throws IllegalArgumentException when a prompt token is out of the vocabulary, the prompt does not fit the context
+     *                                  or the grammar does not parse
      * @throws IllegalStateException    when the scheduler is closed
      */
     public Generation submit(GenerationRequest request) {
         if (closed) throw new IllegalStateException("model " + name + " is closed");
         request.requireFits(cache.contextSize(), vocabSize);
+        if (request.grammar() != null && tokenTrie == null) throw new IllegalArgumentException("model " + name + " takes no grammar");
+        Grammar grammar = request.grammar() == null ? null : Grammar.parse(request.grammar());
         var sequence = new Sequence(request);
+        sequence.grammar = grammar;
         sequence.publisher = new TokenPublisher(() -> enqueue(sequence), () -> waiting.remove(sequence));
         return sequence.publisher;
     }
@@ -190,7 +206,8 @@ public final class Scheduler implements AutoCloseable {
             reuse(s, source, shared);
         }
         try {
-            s.sampler = new Sampler(s.request.sampling(), vocabSize, s.prompt);
+            GrammarMatcher matcher = s.grammar == null ? null : new GrammarMatcher(s.grammar, tokenTrie.get());
+            s.sampler = new Sampler(s.request.sampling(), vocabSize, s.prompt, matcher);
         } catch (RuntimeException e) {
             fail(s, e);
             return;

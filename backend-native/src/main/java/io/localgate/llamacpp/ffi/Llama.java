@@ -86,6 +86,7 @@ public final class Llama {
     private final MethodHandle samplerInitTemp;
     private final MethodHandle samplerInitPenalties;
     private final MethodHandle samplerInitLogitBias;
+    private final MethodHandle samplerInitGrammar;
     private final MethodHandle samplerApply;
     private final MethodHandle samplerAccept;
     private final MethodHandle samplerFree;
@@ -154,6 +155,7 @@ public final class Llama {
         samplerInitPenalties = binder.bind("llama_sampler_init_penalties",
                 FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_FLOAT));
         samplerInitLogitBias = binder.bind("llama_sampler_init_logit_bias", FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+        samplerInitGrammar = binder.bind("llama_sampler_init_grammar", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
         samplerApply = binder.bind("llama_sampler_apply", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
         samplerAccept = binder.bind("llama_sampler_accept", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
         samplerFree = binder.bind("llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
@@ -539,6 +541,21 @@ public final class Llama {
     public MemorySegment samplerInitLogitBias(int nVocab, int count, MemorySegment biases) {
         try {
             return (MemorySegment) samplerInitLogitBias.invokeExact(nVocab, count, biases);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code llama_sampler_init_grammar(vocab, grammar_str, grammar_root)}: NULL when the grammar does not
+     * parse (llama.cpp logs why).
+     *
+     * @param grammar a NUL-terminated GBNF text
+     * @param root    a NUL-terminated rule name
+     */
+    public MemorySegment samplerInitGrammar(MemorySegment vocab, MemorySegment grammar, MemorySegment root) {
+        try {
+            return (MemorySegment) samplerInitGrammar.invokeExact(vocab, grammar, root);
         } catch (Throwable t) {
             throw rethrow(t);
         }

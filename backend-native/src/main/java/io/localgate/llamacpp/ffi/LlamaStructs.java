@@ -153,6 +153,7 @@ public final class LlamaStructs {
                 JAVA_FLOAT.withName("p")).withName("llama_token_data");
 
         public static final VarHandle ID = field(LAYOUT, "id");
+        public static final VarHandle LOGIT = field(LAYOUT, "logit");
 
         private TokenData() {
         }

@@ -1,5 +1,6 @@
 package io.localgate.gateway.api;
 
+import io.localgate.gateway.api.PreparedGeneration.OutputOptions;
 import io.localgate.gateway.generation.GenerationOptions;
 import io.localgate.gateway.json.JsonFields;
 import java.util.ArrayList;
@@ -10,30 +11,33 @@ import tools.jackson.databind.JsonNode;
  * A {@code POST /v1/completions} body, checked field by field. {@code max_tokens} defaults to 16, as in
  * the OpenAI API.
  *
- * @param prompts one choice is generated per prompt, in order
+ * @param prompts {@code n} choices are generated per prompt, in order (prompt 0's choices first)
  */
 record CompletionRequest(String model, List<String> prompts, GenerationOptions options, boolean echo, boolean stream,
-                         boolean includeUsage) {
+                         boolean includeUsage, int n, OutputOptions output) {
 
     static final int DEFAULT_MAX_TOKENS = 16;
+    /** As the OpenAI API: {@code logprobs} asks for up to 5 alternatives per token. */
+    static final int MAX_LOGPROBS = 5;
 
     static CompletionRequest read(JsonFields body) {
         String model = body.requiredString("model");
         List<String> prompts = readPrompts(body);
         GenerationOptions options = GenerationOptions.read(body);
-        Long n = body.integer("n", 1, 128);
-        if (n != null && n != 1) throw body.unsupported("n", "Only n = 1 is supported.");
+        Long n = body.integer("n", 1, ChatCompletionRequest.MAX_CHOICES);
         Long bestOf = body.integer("best_of", 1, 20);
         if (bestOf != null && bestOf != 1) throw body.unsupported("best_of", "Only best_of = 1 is supported.");
-        if (body.has("logprobs")) throw body.unsupported("logprobs", "logprobs are not supported yet.");
+        Long logprobs = body.integer("logprobs", 0, MAX_LOGPROBS);
         String suffix = body.string("suffix");
         if (suffix != null && !suffix.isEmpty()) throw body.unsupported("suffix", "suffix (insertion) is not supported yet.");
-        ChatCompletionRequest.refuseLogitBias(body);
+        body.string("user"); // accepted (type-checked) and otherwise ignored
+        var output = new OutputOptions(logprobs != null, logprobs == null ? 0 : logprobs.intValue(),
+                ChatCompletionRequest.readLogitBias(body));
         boolean echo = Boolean.TRUE.equals(body.bool("echo"));
         boolean stream = Boolean.TRUE.equals(body.bool("stream"));
         JsonFields streamOptions = body.object("stream_options");
         boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.bool("include_usage"));
-        return new CompletionRequest(model, prompts, options, echo, stream, includeUsage);
+        return new CompletionRequest(model, prompts, options, echo, stream, includeUsage, n == null ? 1 : n.intValue(), output);
     }
 
     private static List<String> readPrompts(JsonFields body) {

@@ -1,14 +1,18 @@
 package io.localgate.gateway.api;
 
+import io.localgate.gateway.api.OpenAiObjects.CompletionLogprobs;
 import io.localgate.gateway.api.OpenAiObjects.TextChoice;
 import io.localgate.gateway.api.OpenAiObjects.TextCompletion;
 import io.localgate.gateway.api.OpenAiObjects.Usage;
 import io.localgate.gateway.generation.GenerationEvent;
+import io.localgate.gateway.generation.TokenLogprob;
 import io.localgate.gateway.registry.ModelRegistry;
 import io.localgate.gateway.registry.ServingModel;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -21,7 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@code POST /v1/completions}: raw text continuation. Each prompt is tokenized as llama.cpp's server
  * does (special tokens parsed, BOS added when the model adds one), so greedy output equals llama.cpp's.
- * Several prompts run at once, one choice each; streamed chunks carry their choice's {@code index}.
+ * Several prompts run at once, {@code n} choices each; streamed chunks carry their choice's {@code index}.
  */
 @Component
 class CompletionsHandler {
@@ -50,12 +54,43 @@ class CompletionsHandler {
                                 : complete(completion, generations)));
     }
 
+    /** {@code n} generations per prompt, prompt by prompt: choice {@code p * n + j} is prompt p's j-th. */
     private static List<PreparedGeneration> prepare(ServingModel model, CompletionRequest completion) {
         var options = completion.optionsOver(model.config().defaults());
         var tokenizer = model.model().tokenizer();
-        return completion.prompts().stream()
-                .map(prompt -> PreparedGeneration.of(model, tokenizer.encode(prompt, true, true), options, "prompt"))
-                .toList();
+        List<PreparedGeneration> choices = new ArrayList<>();
+        for (String prompt : completion.prompts()) {
+            var generation = PreparedGeneration.of(model, tokenizer.encode(prompt, true, true), options, "prompt", completion.output());
+            choices.addAll(generation.choices(completion.n(), options.seed() != null));
+        }
+        return choices;
+    }
+
+    private static String promptOf(CompletionRequest completion, int choice) {
+        return completion.prompts().get(choice / completion.n());
+    }
+
+    /** Prompt tokens count once per prompt (its n choices share it); completion tokens add up. */
+    private static Usage addUsage(Usage usage, CompletionRequest completion, int choice, GenerationEvent.Done done) {
+        int prompt = choice % completion.n() == 0 ? done.promptTokens() : 0;
+        return usage.plus(new Usage(prompt, done.completionTokens()));
+    }
+
+    /** The legacy logprobs of some tokens; offsets count from the start of the choice's text ({@code echo} included). */
+    private static CompletionLogprobs logprobs(List<TokenLogprob> tokens, int offsetBase) {
+        List<String> texts = new ArrayList<>(tokens.size());
+        List<Double> values = new ArrayList<>(tokens.size());
+        List<Map<String, Double>> tops = new ArrayList<>(tokens.size());
+        List<Integer> offsets = new ArrayList<>(tokens.size());
+        for (TokenLogprob token : tokens) {
+            texts.add(token.token());
+            values.add((double) token.logprob());
+            Map<String, Double> top = new LinkedHashMap<>();
+            for (TokenLogprob.Alternative alternative : token.top()) top.putIfAbsent(alternative.token(), (double) alternative.logprob());
+            tops.add(top);
+            offsets.add(offsetBase + token.textOffset());
+        }
+        return new CompletionLogprobs(texts, values, tops, offsets);
     }
 
     private static Flux<Indexed> runAll(List<PreparedGeneration> generations) {
@@ -73,24 +108,31 @@ class CompletionsHandler {
             int count = generations.size();
             var texts = new StringBuilder[count];
             var finishes = new String[count];
+            List<List<TokenLogprob>> tokens = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
-                texts[i] = new StringBuilder(completion.echo() ? completion.prompts().get(i) : "");
+                texts[i] = new StringBuilder(completion.echo() ? promptOf(completion, i) : "");
+                tokens.add(new ArrayList<>());
             }
             var usage = new Usage[] {new Usage(0, 0)};
             return runAll(generations)
                     .doOnNext(indexed -> {
                         switch (indexed.event()) {
-                            case GenerationEvent.Text piece -> texts[indexed.index()].append(piece.text());
+                            case GenerationEvent.Text piece -> {
+                                texts[indexed.index()].append(piece.text());
+                                tokens.get(indexed.index()).addAll(piece.logprobs());
+                            }
                             case GenerationEvent.Done done -> {
                                 finishes[indexed.index()] = done.finish().apiName();
-                                usage[0] = usage[0].plus(new Usage(done.promptTokens(), done.completionTokens()));
+                                usage[0] = addUsage(usage[0], completion, indexed.index(), done);
                             }
                         }
                     })
                     .then(Mono.defer(() -> {
                         List<TextChoice> choices = new ArrayList<>(count);
                         for (int i = 0; i < count; i++) {
-                            choices.add(new TextChoice(texts[i].toString(), i, null, finishes[i]));
+                            CompletionLogprobs logprobs = !completion.output().logprobs() ? null
+                                    : logprobs(tokens.get(i), completion.echo() ? promptOf(completion, i).length() : 0);
+                            choices.add(new TextChoice(texts[i].toString(), i, logprobs, finishes[i]));
                         }
                         return ServerResponse.ok().bodyValue(
                                 new TextCompletion(completionId(), now(), completion.model(), choices, usage[0]));
@@ -104,12 +146,14 @@ class CompletionsHandler {
         Flux<TextCompletion> chunks = Flux.defer(() -> {
             var usage = new Usage[] {new Usage(0, 0)};
             Flux<TextCompletion> echoes = !completion.echo() ? Flux.empty() : Flux.range(0, generations.size())
-                    .map(i -> chunk(id, created, completion, i, completion.prompts().get(i), null));
+                    .map(i -> chunk(id, created, completion, i, promptOf(completion, i), null, null));
             Flux<TextCompletion> outputs = runAll(generations).map(indexed -> switch (indexed.event()) {
-                case GenerationEvent.Text piece -> chunk(id, created, completion, indexed.index(), piece.text(), null);
+                case GenerationEvent.Text piece -> chunk(id, created, completion, indexed.index(), piece.text(),
+                        !completion.output().logprobs() ? null : logprobs(piece.logprobs(),
+                                completion.echo() ? promptOf(completion, indexed.index()).length() : 0), null);
                 case GenerationEvent.Done done -> {
-                    usage[0] = usage[0].plus(new Usage(done.promptTokens(), done.completionTokens()));
-                    yield chunk(id, created, completion, indexed.index(), "", done.finish().apiName());
+                    usage[0] = addUsage(usage[0], completion, indexed.index(), done);
+                    yield chunk(id, created, completion, indexed.index(), "", null, done.finish().apiName());
                 }
             });
             Mono<TextCompletion> usageChunk = !completion.includeUsage() ? Mono.empty() : Mono.fromSupplier(() ->
@@ -119,8 +163,9 @@ class CompletionsHandler {
         return ServerSentEvents.respond(request, chunks, jsonMapper);
     }
 
-    private static TextCompletion chunk(String id, long created, CompletionRequest completion, int index, String text, String finish) {
-        return new TextCompletion(id, created, completion.model(), List.of(new TextChoice(text, index, null, finish)), null);
+    private static TextCompletion chunk(String id, long created, CompletionRequest completion, int index, String text,
+                                        CompletionLogprobs logprobs, String finish) {
+        return new TextCompletion(id, created, completion.model(), List.of(new TextChoice(text, index, logprobs, finish)), null);
     }
 
     private static String completionId() {

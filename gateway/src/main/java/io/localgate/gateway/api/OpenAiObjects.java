@@ -3,10 +3,11 @@ package io.localgate.gateway.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The OpenAI API's response objects, as they go on the wire. The {@code logprobs} fields are always
- * null (log-probabilities come with a later issue) but present, as the API defines them.
+ * The OpenAI API's response objects, as they go on the wire. The {@code logprobs} fields are null unless
+ * asked for, but present, as the API defines them.
  */
 public final class OpenAiObjects {
 
@@ -52,14 +53,51 @@ public final class OpenAiObjects {
         }
     }
 
-    public record ChatChoice(int index, AssistantMessage message, Object logprobs,
+    public record ChatChoice(int index, AssistantMessage message, ChatLogprobs logprobs,
                              @JsonProperty("finish_reason") String finishReason) {
     }
 
-    public record AssistantMessage(String role, String content, String refusal) {
+    /** {@code content} is null when the message only calls tools; {@code tool_calls} is left out when there are none. */
+    public record AssistantMessage(String role, String content, String refusal,
+                                   @JsonInclude(JsonInclude.Include.NON_EMPTY) @JsonProperty("tool_calls") List<ToolCallObject> toolCalls) {
         public AssistantMessage(String content) {
-            this("assistant", content, null);
+            this("assistant", content, null, List.of());
         }
+    }
+
+    public record ToolCallObject(String id, String type, FunctionCall function) {
+        public ToolCallObject(String id, String name, String arguments) {
+            this(id, "function", new FunctionCall(name, arguments));
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record FunctionCall(String name, String arguments) {
+    }
+
+    /** A piece of a tool call in a stream: the first has id, type and name; later ones add argument text. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ToolCallDelta(int index, String id, String type, FunctionCall function) {
+    }
+
+    /** A chat choice's log-probabilities: one entry per generated token. */
+    public record ChatLogprobs(List<TokenLogprobEntry> content, Object refusal) {
+        public ChatLogprobs(List<TokenLogprobEntry> content) {
+            this(content, null);
+        }
+    }
+
+    public record TokenLogprobEntry(String token, double logprob, List<Integer> bytes,
+                                    @JsonProperty("top_logprobs") List<TopLogprob> topLogprobs) {
+    }
+
+    public record TopLogprob(String token, double logprob, List<Integer> bytes) {
+    }
+
+    /** A text completion choice's log-probabilities, in the legacy shape. */
+    public record CompletionLogprobs(List<String> tokens, @JsonProperty("token_logprobs") List<Double> tokenLogprobs,
+                                     @JsonProperty("top_logprobs") List<Map<String, Double>> topLogprobs,
+                                     @JsonProperty("text_offset") List<Integer> textOffset) {
     }
 
     /** A streamed piece; {@code usage} only on the last chunk, when the client asked for it. */
@@ -70,12 +108,15 @@ public final class OpenAiObjects {
         }
     }
 
-    public record ChunkChoice(int index, Delta delta, Object logprobs, @JsonProperty("finish_reason") String finishReason) {
+    public record ChunkChoice(int index, Delta delta, ChatLogprobs logprobs, @JsonProperty("finish_reason") String finishReason) {
     }
 
     /** What a chunk adds to the message: fields that are null are left out. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Delta(String role, String content) {
+    public record Delta(String role, String content, @JsonProperty("tool_calls") List<ToolCallDelta> toolCalls) {
+        public Delta(String role, String content) {
+            this(role, content, null);
+        }
     }
 
     /** A {@code text_completion}, streamed or not; streamed ones carry {@code usage} only in the last chunk. */
@@ -86,6 +127,6 @@ public final class OpenAiObjects {
         }
     }
 
-    public record TextChoice(String text, int index, Object logprobs, @JsonProperty("finish_reason") String finishReason) {
+    public record TextChoice(String text, int index, CompletionLogprobs logprobs, @JsonProperty("finish_reason") String finishReason) {
     }
 }

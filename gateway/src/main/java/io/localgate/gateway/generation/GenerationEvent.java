@@ -1,10 +1,24 @@
 package io.localgate.gateway.generation;
 
+import java.util.List;
+
 /** What a {@link TextGeneration} streams: pieces of text, then one {@link Done}. */
 public sealed interface GenerationEvent {
 
-    /** Newly generated text: whole characters, never inside a stop string. */
-    record Text(String text) implements GenerationEvent {
+    /**
+     * Newly generated text: whole characters, never inside a stop string.
+     *
+     * @param logprobs the tokens whose text begins in this piece (empty unless log-probabilities were asked
+     *                 for); the text may be empty when only tokens arrive, e.g. a token cut off at the end
+     */
+    record Text(String text, List<TokenLogprob> logprobs) implements GenerationEvent {
+        public Text {
+            logprobs = List.copyOf(logprobs);
+        }
+
+        public Text(String text) {
+            this(text, List.of());
+        }
     }
 
     /**

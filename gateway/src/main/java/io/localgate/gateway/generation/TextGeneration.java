@@ -7,6 +7,7 @@ import io.localgate.backend.TokenEvent;
 import io.localgate.backend.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import reactor.adapter.JdkFlowAdapter;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -29,13 +30,24 @@ public final class TextGeneration {
      */
     public static Flux<GenerationEvent> run(LoadedModel model, int[] prompt, SamplingParams sampling, int maxTokens,
                                             List<String> stops) {
+        return run(model, new GenerationRequest(prompt, sampling, maxTokens), stops, false, Set.of());
+    }
+
+    /**
+     * @param logprobs whether the text events carry each token's log-probability (with as many
+     *                 alternatives as the request's {@code topLogprobs})
+     * @param shown    control tokens whose text is output all the same (markers of tool calls)
+     */
+    public static Flux<GenerationEvent> run(LoadedModel model, GenerationRequest request, List<String> stops, boolean logprobs,
+                                            Set<Integer> shown) {
         return Flux.defer(() -> {
-            var decoder = new Decoder(model.tokenizer(), stops, prompt.length);
-            var generation = model.submit(new GenerationRequest(prompt, sampling, maxTokens));
+            int promptTokens = request.prompt().length;
+            var decoder = new Decoder(model.tokenizer(), stops, promptTokens, logprobs, shown);
+            var generation = model.submit(request);
             // delayError: a backend failure must not overtake the tokens generated before it, which
             // an operator's prefetch queue may still hold when the failure arrives
             return JdkFlowAdapter.flowPublisherToFlux(generation)
-                    .transformDeferredContextual((tokens, context) -> GenerationObserver.watch(tokens, context, prompt.length))
+                    .transformDeferredContextual((tokens, context) -> GenerationObserver.watch(tokens, context, promptTokens))
                     .concatMapDelayError(event -> Flux.fromIterable(decoder.accept(event)))
                     .takeUntil(GenerationEvent.Done.class::isInstance)
                     .concatWith(Mono.defer(() -> decoder.done
@@ -44,20 +56,34 @@ public final class TextGeneration {
         });
     }
 
-    /** The per-generation state: bytes not yet whole characters, text that may start a stop string, counts. */
+    /** How a piece of text is released: mid-generation, cut by a stop string, or at the natural end. */
+    private enum Release { GOING, STOPPED, ENDED }
+
+    /**
+     * The per-generation state: bytes not yet whole characters, text that may start a stop string, counts,
+     * and the log-probabilities of tokens whose text has not been released yet.
+     */
     private static final class Decoder {
 
         private final Tokenizer tokenizer;
         private final Utf8Accumulator utf8 = new Utf8Accumulator();
         private final StopStrings stopStrings;
         private final int promptTokens;
+        private final boolean logprobs;
+        private final Set<Integer> shown;
+        private final List<TokenLogprob> pending = new ArrayList<>();
+        /** Chars decoded so far (released or held back), and chars released. */
+        private int decoded;
+        private int released;
         private int generated;
         private boolean done;
 
-        Decoder(Tokenizer tokenizer, List<String> stops, int promptTokens) {
+        Decoder(Tokenizer tokenizer, List<String> stops, int promptTokens, boolean logprobs, Set<Integer> shown) {
+            this.shown = shown;
             this.tokenizer = tokenizer;
             this.stopStrings = new StopStrings(stops);
             this.promptTokens = promptTokens;
+            this.logprobs = logprobs;
         }
 
         List<GenerationEvent> accept(TokenEvent event) {
@@ -66,9 +92,12 @@ public final class TextGeneration {
                 case TokenEvent.Token token -> {
                     generated++;
                     if (tokenizer.isEndOfGeneration(token.id())) break;
-                    var released = stopStrings.append(utf8.append(tokenizer.piece(token.id(), false)));
-                    addText(out, released.text());
-                    if (released.stopped()) {
+                    if (logprobs) pending.add(logprob(token));
+                    String text = utf8.append(tokenizer.piece(token.id(), shown.contains(token.id())));
+                    decoded += text.length();
+                    var release = stopStrings.append(text);
+                    addText(out, release.text(), release.stopped() ? Release.STOPPED : Release.GOING);
+                    if (release.stopped()) {
                         done = true;
                         out.add(new GenerationEvent.Done(GenerationEvent.Finish.STOP, promptTokens, generated));
                     }
@@ -79,10 +108,15 @@ public final class TextGeneration {
                         case LENGTH -> GenerationEvent.Finish.LENGTH;
                         case CANCELLED -> throw new IllegalStateException("the backend cancelled the generation");
                     };
-                    var released = stopStrings.append(utf8.flush());
-                    addText(out, released.text());
-                    if (released.stopped()) finish = GenerationEvent.Finish.STOP;
-                    else addText(out, stopStrings.flush());
+                    String text = utf8.flush();
+                    decoded += text.length();
+                    var release = stopStrings.append(text);
+                    if (release.stopped()) {
+                        finish = GenerationEvent.Finish.STOP;
+                        addText(out, release.text(), Release.STOPPED);
+                    } else {
+                        addText(out, release.text() + stopStrings.flush(), Release.ENDED);
+                    }
                     done = true;
                     out.add(new GenerationEvent.Done(finish, finished.promptTokens(), finished.generatedTokens()));
                 }
@@ -90,8 +124,30 @@ public final class TextGeneration {
             return out;
         }
 
-        private static void addText(List<GenerationEvent> out, String text) {
-            if (!text.isEmpty()) out.add(new GenerationEvent.Text(text));
+        private TokenLogprob logprob(TokenEvent.Token token) {
+            List<TokenLogprob.Alternative> top = new ArrayList<>(token.top().size());
+            for (TokenEvent.Alternative alternative : token.top()) {
+                top.add(TokenLogprob.Alternative.of(tokenizer.piece(alternative.id(), true), alternative.logprob()));
+            }
+            var chosen = TokenLogprob.Alternative.of(tokenizer.piece(token.id(), true), token.logprob());
+            return new TokenLogprob(chosen.token(), chosen.bytes(), chosen.logprob(), decoded, top);
+        }
+
+        /**
+         * Releases text with the log-probabilities of the tokens that begin in it. A stop string's tokens
+         * are dropped with it; at a natural end every token left goes (one without text included).
+         */
+        private void addText(List<GenerationEvent> out, String text, Release release) {
+            released += text.length();
+            List<TokenLogprob> ready = List.of();
+            if (!pending.isEmpty()) {
+                int count = release == Release.ENDED ? pending.size() : 0;
+                while (count < pending.size() && pending.get(count).textOffset() < released) count++;
+                ready = List.copyOf(pending.subList(0, count));
+                if (release == Release.GOING) pending.subList(0, count).clear();
+                else pending.clear();
+            }
+            if (!text.isEmpty() || !ready.isEmpty()) out.add(new GenerationEvent.Text(text, ready));
         }
     }
 }

@@ -24,22 +24,29 @@ public final class ChatTemplate {
     private final String source;
     private final List<Statement> body;
     private final Clock clock;
+    private final Dialect dialect;
 
-    private ChatTemplate(String source, List<Statement> body, Clock clock) {
+    private ChatTemplate(String source, List<Statement> body, Clock clock, Dialect dialect) {
         this.source = source;
         this.body = body;
         this.clock = clock;
+        this.dialect = dialect;
     }
 
     /** Parses {@code source}; a syntax error is a {@link TemplateException} naming its line and column. */
     public static ChatTemplate compile(String source) {
         Objects.requireNonNull(source, "source");
-        return new ChatTemplate(source, Parser.parse(source), Clock.systemDefaultZone());
+        return new ChatTemplate(source, Parser.parse(source), Clock.systemDefaultZone(), Dialect.PYTHON_JINJA);
     }
 
     /** This template with the clock {@code strftime_now} reads (the system clock by default). */
     public ChatTemplate withClock(Clock clock) {
-        return new ChatTemplate(source, body, Objects.requireNonNull(clock, "clock"));
+        return new ChatTemplate(source, body, Objects.requireNonNull(clock, "clock"), dialect);
+    }
+
+    /** This template rendered as {@code dialect} ({@link Dialect#PYTHON_JINJA} by default). */
+    public ChatTemplate withDialect(Dialect dialect) {
+        return new ChatTemplate(source, body, clock, Objects.requireNonNull(dialect, "dialect"));
     }
 
     /**
@@ -49,6 +56,6 @@ public final class ChatTemplate {
      * @throws TemplateException when the template fails, including its own {@code raise_exception(...)}
      */
     public String render(Map<String, Object> variables) {
-        return new Interpreter(source, clock).render(body, Objects.requireNonNull(variables, "variables"));
+        return new Interpreter(source, clock, dialect).render(body, Objects.requireNonNull(variables, "variables"));
     }
 }

@@ -61,12 +61,14 @@ final class Interpreter {
 
     private final String source;
     private final Clock clock;
+    private final Dialect dialect;
     private int callDepth;
     private long loopIterations;
 
-    Interpreter(String source, Clock clock) {
+    Interpreter(String source, Clock clock, Dialect dialect) {
         this.source = source;
         this.clock = clock;
+        this.dialect = dialect;
     }
 
     String render(List<Statement> template, Map<String, Object> variables) {
@@ -150,7 +152,10 @@ final class Interpreter {
 
     /** Each iteration runs in a fresh child scope: assignments in the body do not outlive it (Jinja's rule). */
     private Flow executeFor(For loop, Scope scope, StringBuilder out) {
-        List<Object> items = Values.iterate(evaluate(loop.iterable(), scope));
+        Object iterable = evaluate(loop.iterable(), scope);
+        dialect.checkIterable(iterable);
+        List<Object> items = Values.iterate(iterable);
+        if (loop.target() instanceof TupleLiteral) items.forEach(dialect::checkUnpack);
         if (loop.condition() != null) {
             List<Object> kept = new ArrayList<>();
             for (Object item : items) {
@@ -285,7 +290,7 @@ final class Interpreter {
                 case Literal literal -> literal.value();
                 case Name name -> scope.lookup(name.name());
                 case ListLiteral list -> evaluateAll(list.items(), scope);
-                case TupleLiteral tuple -> new Tuple(evaluateAll(tuple.items(), scope));
+                case TupleLiteral tuple -> Tuple.literal(evaluateAll(tuple.items(), scope));
                 case DictLiteral dict -> evaluateDict(dict, scope);
                 case Attribute attribute -> Values.attribute(evaluate(attribute.object(), scope), attribute.name());
                 case Item item -> Values.item(evaluate(item.object(), scope), evaluate(item.key(), scope));
@@ -322,6 +327,7 @@ final class Interpreter {
         Map<Object, Object> map = new LinkedHashMap<>();
         for (Entry entry : dict.entries()) {
             Object key = evaluate(entry.key(), scope);
+            dialect.checkDictKey(key);
             if (key instanceof List<?> || key instanceof Map<?, ?> || key instanceof Undefined) {
                 throw new TemplateException("Unusable dict key of type " + Values.typeName(key));
             }
@@ -396,6 +402,7 @@ final class Interpreter {
         if (callee instanceof Attribute attribute) {
             Object owner = evaluate(attribute.object(), scope);
             TemplateFunction method = Methods.find(owner, attribute.name());
+            if (method != null) dialect.checkMethod(owner, attribute.name());
             return method != null ? method : Values.attribute(owner, attribute.name());
         }
         return evaluate(callee, scope);
@@ -412,6 +419,7 @@ final class Interpreter {
 
     private Object applyFilter(FilterCall filter, Object value, Scope scope) {
         try {
+            dialect.checkFilter(filter.name(), value);
             return Filters.apply(filter.name(), value, evaluateArguments(filter.arguments(), scope));
         } catch (TemplateException e) {
             throw e.locatedAt(source, filter.offset());

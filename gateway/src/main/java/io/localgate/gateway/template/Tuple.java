@@ -12,9 +12,20 @@ import java.util.RandomAccess;
 final class Tuple extends AbstractList<Object> implements RandomAccess {
 
     private final List<Object> items;
+    private final boolean literal;
 
     Tuple(List<?> items) {
+        this(items, false);
+    }
+
+    private Tuple(List<?> items, boolean literal) {
         this.items = new ArrayList<>(items);
+        this.literal = literal;
+    }
+
+    /** The value of a {@code (a, b)} literal, which @huggingface/jinja cannot unpack (its pairs from {@code items()} it can). */
+    static Tuple literal(List<?> items) {
+        return new Tuple(items, true);
     }
 
     static Tuple of(Object first, Object second) {
@@ -22,6 +33,10 @@ final class Tuple extends AbstractList<Object> implements RandomAccess {
         pair.add(first);
         pair.add(second);
         return new Tuple(pair);
+    }
+
+    boolean isLiteral() {
+        return literal;
     }
 
     @Override

@@ -217,6 +217,7 @@ class OpenAiSdkTest {
         FakeModel slow = fake("slow");
         int cancelledBefore = slow.cancelled();
         var impatient = client.withOptions(options -> options.timeout(Duration.ofMillis(500)));
+        impatient.models().list(); // connected beforehand, so that the timeout falls on the generation, not a slow connect
         assertThatThrownBy(() -> impatient.chat().completions().create(chat("slow").build())).isNotNull();
         await().atMost(Duration.ofSeconds(10)).until(() -> slow.cancelled() == cancelledBefore + 1);
     }
@@ -238,11 +239,12 @@ class OpenAiSdkTest {
                 .messages(List.of()).build()), "messages", "invalid_value");
         assertBadRequest(() -> client.chat().completions().create(chat("tiny").maxCompletionTokens(0).build()),
                 "max_completion_tokens", "invalid_value");
-        assertBadRequest(() -> client.chat().completions().create(chat("tiny").n(2).build()), "n", "unsupported_parameter");
-        assertBadRequest(() -> client.chat().completions().create(chat("tiny").logprobs(true).build()), "logprobs", "unsupported_parameter");
+        assertBadRequest(() -> client.chat().completions().create(chat("tiny").n(17).build()), "n", "invalid_value");
+        assertBadRequest(() -> client.chat().completions().create(chat("tiny").topLogprobs(21).logprobs(true).build()), "top_logprobs",
+                "invalid_value");
         assertBadRequest(() -> client.completions().create(CompletionCreateParams.builder().model("tiny").prompt("x").topP(1.5).build()),
                 "top_p", "invalid_value");
-        // the neutral values of later features pass
+        // neutral values pass
         assertThat(client.chat().completions().create(chat("tiny").n(1).logprobs(false).user("me").build()).choices()).hasSize(1);
     }
 

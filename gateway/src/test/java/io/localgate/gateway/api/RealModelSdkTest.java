@@ -211,7 +211,7 @@ class RealModelSdkTest {
         assertBadRequest(() -> client.chat().completions().create(chat("stories260K").maxCompletionTokens(5000).build()),
                 "messages", "context_length_exceeded");
         assertBadRequest(() -> client.completions().create(CompletionCreateParams.builder().model("stories260K")
-                .prompt("Hi").n(3).build()), "n", "unsupported_parameter");
+                .prompt("Hi").bestOf(3).build()), "best_of", "unsupported_parameter");
     }
 
     private static void assertBadRequest(Runnable call, String param, String code) {

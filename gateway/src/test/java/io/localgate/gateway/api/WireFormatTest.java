@@ -212,13 +212,26 @@ class WireFormatTest {
     }
 
     @Test
-    void features_of_later_issues_are_refused_by_name() {
+    void features_not_supported_are_refused_by_name() {
         assertEnvelope(post("/v1/chat/completions", """
-                {"model":"tiny","messages":[{"role":"user","content":"Hi"}],"tools":[{"type":"function","function":{"name":"f"}}]}"""),
-                HttpStatus.BAD_REQUEST, "tools", "unsupported_parameter", "Tools");
+                {"model":"tiny","messages":[{"role":"user","content":"Hi"}],"tools":[{"type":"code_interpreter"}]}"""),
+                HttpStatus.BAD_REQUEST, "tools[0].type", "unsupported_parameter", "code_interpreter");
         assertEnvelope(post("/v1/chat/completions", """
-                {"model":"tiny","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_object"}}"""),
-                HttpStatus.BAD_REQUEST, "response_format", "unsupported_parameter", "json_object");
+                {"model":"tiny","messages":[{"role":"user","content":"Hi"}],"tool_choice":"required"}"""),
+                HttpStatus.BAD_REQUEST, "tool_choice", "invalid_value", "needs 'tools'");
+        assertEnvelope(post("/v1/chat/completions", """
+                {"model":"tiny","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_schema",
+                 "json_schema":{"name":"x","schema":{"type":"array","uniqueItems":true}}}}"""),
+                HttpStatus.BAD_REQUEST, "response_format", "invalid_value", "uniqueItems");
+        assertEnvelope(post("/v1/chat/completions", """
+                {"model":"tiny","messages":[{"role":"user","content":"Hi"}],"logit_bias":{"abc":5}}"""),
+                HttpStatus.BAD_REQUEST, "logit_bias", "invalid_value", "abc");
+        assertEnvelope(post("/v1/chat/completions", """
+                {"model":"tiny","messages":[{"role":"user","content":"Hi"}],"logit_bias":{"100000":5}}"""),
+                HttpStatus.BAD_REQUEST, "logit_bias", "invalid_value", "vocabulary");
+        assertEnvelope(post("/v1/completions", """
+                {"model":"tiny","prompt":"Hi","logprobs":6}"""),
+                HttpStatus.BAD_REQUEST, "logprobs", "invalid_value", "logprobs");
         assertEnvelope(post("/v1/chat/completions", """
                 {"model":"tiny","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}"""),
                 HttpStatus.BAD_REQUEST, "messages[0].content[0].type", "unsupported_parameter", "image_url");
@@ -228,6 +241,9 @@ class WireFormatTest {
         post("/v1/chat/completions", """
                 {"model":"tiny","messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"text"},"n":1,
                  "logprobs":false,"tools":[],"tool_choice":"none","user":"u1","max_tokens":1}""")
+                .expectStatus().isOk();
+        post("/v1/chat/completions", """
+                {"model":"tiny","messages":[{"role":"user","content":"Hi"}],"tool_choice":"auto","max_tokens":1}""")
                 .expectStatus().isOk();
     }
 }

@@ -9,7 +9,9 @@ import io.localgate.backend.ModelStats;
 import io.localgate.backend.TokenEvent;
 import io.localgate.backend.TokenPublisher;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,6 +19,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /** Generates its reply byte by byte on its own thread, as a real engine generates on its compute thread. */
 public final class FakeModel implements LoadedModel {
+
+    /** The log-probability every generated token reports. */
+    public static final float TOKEN_LOGPROB = -0.25f;
 
     private final ModelInfo info;
     private final int contextSize;
@@ -33,6 +38,7 @@ public final class FakeModel implements LoadedModel {
     private final AtomicInteger ended = new AtomicInteger();
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicReference<GenerationRequest> lastRequest = new AtomicReference<>();
+    private final List<GenerationRequest> requests = new CopyOnWriteArrayList<>();
 
     FakeModel(ModelInfo info, int contextSize, String reply, int failAfter, long delayMillis) {
         this.info = info;
@@ -77,19 +83,30 @@ public final class FakeModel implements LoadedModel {
         return lastRequest.get();
     }
 
+    /** Every request submitted so far, in order. */
+    public List<GenerationRequest> requests() {
+        return List.copyOf(requests);
+    }
+
     @Override
     public Generation submit(GenerationRequest request) {
         int[] prompt = request.prompt();
         if (prompt.length >= contextSize) throw new IllegalArgumentException("prompt does not fit the context");
         lastRequest.set(request);
+        requests.add(request);
         var holder = new AtomicReference<TokenPublisher>();
-        var publisher = new TokenPublisher(() -> engine.execute(() -> generate(holder.get(), prompt.length, request.maxTokens())),
+        var publisher = new TokenPublisher(() -> engine.execute(() -> generate(holder.get(), prompt.length, request.maxTokens(),
+                        request.topLogprobs())),
                 cancelled::incrementAndGet);
         holder.set(publisher);
         return publisher;
     }
 
-    private void generate(TokenPublisher out, int promptTokens, int maxTokens) {
+    /**
+     * Each token's log-probability is -0.25, with {@code topLogprobs} alternatives: the token itself, then the
+     * next byte values, each 0.5 less likely.
+     */
+    private void generate(TokenPublisher out, int promptTokens, int maxTokens, int topLogprobs) {
         int generated = 0;
         running.incrementAndGet();
         try {
@@ -106,7 +123,9 @@ public final class FakeModel implements LoadedModel {
                 }
                 int token = i < reply.length ? reply[i] & 0xFF : FakeTokenizer.EOS;
                 generated++;
-                out.emit(new TokenEvent.Token(token, 0f, List.of()));
+                List<TokenEvent.Alternative> top = new ArrayList<>();
+                for (int k = 0; k < topLogprobs; k++) top.add(new TokenEvent.Alternative((token + k) % FakeTokenizer.BOS, -0.25f - 0.5f * k));
+                out.emit(new TokenEvent.Token(token, TOKEN_LOGPROB, top));
                 if (delayMillis > 0) Thread.sleep(delayMillis);
             }
             out.emit(new TokenEvent.Finished(FinishReason.STOP, promptTokens, 0, generated));

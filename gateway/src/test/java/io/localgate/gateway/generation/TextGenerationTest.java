@@ -3,6 +3,7 @@ package io.localgate.gateway.generation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.localgate.backend.GenerationRequest;
 import io.localgate.backend.SamplingParams;
 import io.localgate.gateway.fake.FakeModel;
 import io.localgate.gateway.fake.FakeModelFiles;
@@ -12,6 +13,7 @@ import io.localgate.gateway.generation.GenerationEvent.Text;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,5 +97,42 @@ class TextGenerationTest {
                 .expectNext(new Text("a"), new Text("b"))
                 .expectErrorMessage("the fake engine failed after 2 tokens")
                 .verify();
+    }
+
+    private static List<TokenLogprob> logprobs(List<GenerationEvent> events) {
+        List<TokenLogprob> out = new java.util.ArrayList<>();
+        for (var event : events) if (event instanceof Text text) out.addAll(text.logprobs());
+        return out;
+    }
+
+    private static GenerationRequest withLogprobs(int top) {
+        return new GenerationRequest(PROMPT, SamplingParams.GREEDY, 100, top, new int[0]);
+    }
+
+    @Test
+    void each_token_comes_with_its_logprob_and_offset_and_a_split_character_with_its_bytes() {
+        var events = TextGeneration.run(model("reply=a日b"), withLogprobs(2), List.of(), true, Set.of()).collectList().block();
+        var tokens = logprobs(events);
+        // 'a', the three bytes of 日, 'b'; the end-of-sequence token is not shown
+        assertThat(tokens).extracting(TokenLogprob::textOffset).containsExactly(0, 1, 1, 1, 2);
+        assertThat(tokens.get(1).bytes()).containsExactly(0xE6);
+        assertThat(tokens.get(1).token()).isEqualTo("\uFFFD");
+        assertThat(tokens.getFirst().logprob()).isEqualTo(FakeModel.TOKEN_LOGPROB);
+        assertThat(tokens.getFirst().top()).extracting(TokenLogprob.Alternative::token).containsExactly("a", "b");
+        assertThat(text(events)).isEqualTo("a日b");
+    }
+
+    @Test
+    void a_stop_strings_tokens_are_dropped_with_it() {
+        var events = TextGeneration.run(model("reply=one two three"), withLogprobs(0), List.of(" tw"), true, Set.of())
+                .collectList().block();
+        assertThat(text(events)).isEqualTo("one");
+        assertThat(logprobs(events)).extracting(TokenLogprob::token).containsExactly("o", "n", "e");
+    }
+
+    @Test
+    void without_logprobs_asked_for_none_come() {
+        var events = TextGeneration.run(model("reply=abc"), withLogprobs(0), List.of(), false, Set.of()).collectList().block();
+        assertThat(logprobs(events)).isEmpty();
     }
 }

@@ -9,6 +9,7 @@ import io.localgate.gateway.fake.FakeTokenizer;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import io.localgate.gateway.tools.Tool;
 import org.junit.jupiter.api.Test;
 
 class ChatFormatTest {
@@ -78,5 +79,53 @@ class ChatFormatTest {
         assertThatThrownBy(() -> format.render(CONVERSATION))
                 .isInstanceOfSatisfying(PromptException.class, e -> assertThat(e.templateBroken()).isTrue())
                 .hasMessageContaining("does not compile");
+    }
+
+    private static String sharedTemplate(String name) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of(
+                    System.getProperty("localgate.shared.models", "../../shared/models"), "templates", name));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static final Tool WEATHER = new Tool("get_weather", "Get the weather", tools.jackson.databind.json.JsonMapper.builder().build()
+            .readTree("{\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}"));
+
+    @Test
+    void tools_and_tool_results_render_as_hugging_face_passes_them() {
+        var format = ChatFormat.of(Optional.empty(), info(sharedTemplate("Qwen-Qwen2.5-7B-Instruct.jinja")), tokenizer);
+        var call = new io.localgate.gateway.tools.ToolCall("call_1", "get_weather", "{\"city\": \"Paris\"}");
+        String prompt = format.render(List.of(
+                new ChatMessage("user", "Weather in Paris?", null),
+                new ChatMessage("assistant", null, null, List.of(call), null),
+                new ChatMessage("tool", "{\"temperature\": 21}", "get_weather", List.of(), "call_1")), List.of(WEATHER));
+        assertThat(prompt).contains("<tools>\n{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\": \"Get the weather\"")
+                .contains("<|im_start|>assistant\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call><|im_end|>")
+                .contains("<|im_start|>user\n<tool_response>\n{\"temperature\": 21}\n</tool_response><|im_end|>");
+        assertThat(format.toolCallFormat()).isEqualTo(io.localgate.gateway.tools.ToolCallFormat.HERMES);
+    }
+
+    @Test
+    void a_template_that_cannot_take_null_content_gets_an_empty_string_as_llama_cpp_gives_it() {
+        var format = ChatFormat.of(Optional.empty(), info(sharedTemplate("Qwen-Qwen3-0.6B.jinja")), tokenizer);
+        var call = new io.localgate.gateway.tools.ToolCall("call_1", "get_weather", "{\"city\": \"Paris\"}");
+        String prompt = format.render(List.of(new ChatMessage("user", "Weather in Paris?", null),
+                new ChatMessage("assistant", null, null, List.of(call), null),
+                new ChatMessage("tool", "21 C", null, List.of(), "call_1")), List.of(WEATHER));
+        assertThat(prompt).contains("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>");
+    }
+
+    @Test
+    void what_the_reference_engine_lacks_is_refused_with_its_message() {
+        // Hermes 2 Pro loops over `tools`, undefined without tools: @huggingface/jinja fails there
+        var format = ChatFormat.of(Optional.empty(), info(sharedTemplate("NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja")), tokenizer);
+        assertThatThrownBy(() -> format.render(CONVERSATION))
+                .isInstanceOfSatisfying(PromptException.class, e -> assertThat(e.templateBroken()).isFalse())
+                .hasMessageContaining("Expected iterable or object type in for loop: got UndefinedValue");
+        // with tools it gets further, to a filter of an undefined value
+        assertThatThrownBy(() -> format.render(CONVERSATION, List.of(WEATHER)))
+                .hasMessageContaining("Cannot apply filter \"trim\" to type: UndefinedValue");
     }
 }

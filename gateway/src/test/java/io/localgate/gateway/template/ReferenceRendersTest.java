@@ -28,7 +28,8 @@ import tools.jackson.databind.ObjectMapper;
  *
  * <p>Where the reference engine failed, this engine fails too, with the template's own message for
  * {@code raise_exception}, except where the reference lacked a Jinja feature the template uses: there
- * this engine renders exactly what Python's Jinja renders (checked by the SHA-256 of that text).
+ * this engine renders exactly what Python's Jinja renders (checked by the SHA-256 of that text) in its
+ * default dialect, and fails with the reference's message in the reference-compatible one.
  */
 class ReferenceRendersTest {
 
@@ -140,6 +141,27 @@ Map.entry("Apriel-1.6-15b-Thinker-fixed / tool-result", "1be86ca0935324805a95bfc
             if (error.raisedByTemplate()) {
                 assertThat(error.getMessage()).isEqualTo(map(c.expected()).get("error"));
             }
+        }
+    }
+
+    /**
+     * The reference-compatible dialect (what the gateway renders prompts with): the same renders, and a
+     * failure wherever the reference failed; where it failed for lack of a feature, with its own message.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void rendersAndFailsLikeTheReferenceInItsDialect(Case c) {
+        ChatTemplate template = ChatTemplate.compile(c.source()).withClock(REFERENCE_DAY).withDialect(Dialect.HUGGINGFACE_JS);
+        if (c.expected() instanceof String expected) {
+            assertThat(template.render(c.variables())).isEqualTo(expectedRender(c, expected));
+            return;
+        }
+        String complaint = (String) map(c.expected()).get("error");
+        TemplateException error = catchThrowableOfType(TemplateException.class, () -> template.render(c.variables()));
+        assertThat(error).as("render should fail like the reference: %s", complaint).isNotNull();
+        if (error.raisedByTemplate() || PYTHON_JINJA_RENDERS.containsKey(c.id())
+                || c.id().equals("meetkai-functionary-medium-v3.2 / tool-result")) {
+            assertThat(error.getMessage()).startsWith(complaint);
         }
     }
 
