@@ -25,7 +25,8 @@ final class SchemaConverter {
             Map.entry("boolean", new Builtin("(\"true\" | \"false\")", List.of())),
             Map.entry("decimal-part", new Builtin("[0-9]{1,16}", List.of())),
             Map.entry("integral-part", new Builtin("[0] | [1-9] [0-9]{0,15}", List.of())),
-            Map.entry("number", new Builtin("(\"-\"? integral-part) (\".\" decimal-part)? ([eE] [-+]? integral-part)?",
+            // the exponent has at most two digits (llama.cpp allows 16): a double holds every such number, and parsers agree
+            Map.entry("number", new Builtin("(\"-\"? integral-part) (\".\" decimal-part)? ([eE] [-+]? [0-9]{1,2})?",
                     List.of("integral-part", "decimal-part"))),
             Map.entry("integer", new Builtin("(\"-\"? integral-part)", List.of("integral-part"))),
             Map.entry("value", new Builtin("object | array | string | number | boolean | null",
