@@ -130,6 +130,37 @@ class JsonSchemaGrammarTest {
     }
 
     @Test
+    void integerBoundsAreExactForEveryValueAround() {
+        long[][] ranges = {{12, 345}, {0, 0}, {-17, 4}, {-250, -3}, {7, 7}, {0, 1000}, {-1, 0}, {99, 100}, {1, 9}};
+        for (long[] range : ranges) {
+            var g = grammar("{\"type\": \"integer\", \"minimum\": " + range[0] + ", \"maximum\": " + range[1] + "}");
+            for (long v = range[0] - 30; v <= range[1] + 30; v++) {
+                assertThat(accepts(g, Long.toString(v))).as("%d in [%d, %d]", v, range[0], range[1]).isEqualTo(v >= range[0] && v <= range[1]);
+            }
+            assertThat(accepts(g, "-0")).isFalse();
+            if (range[1] >= 0) assertThat(accepts(g, "0" + range[1])).as("leading zero").isFalse();
+        }
+        var exclusive = grammar("{\"type\": \"integer\", \"exclusiveMinimum\": 0, \"exclusiveMaximum\": 3}");
+        assertThat(accepts(exclusive, "0")).isFalse();
+        assertThat(accepts(exclusive, "1")).isTrue();
+        assertThat(accepts(exclusive, "2")).isTrue();
+        assertThat(accepts(exclusive, "3")).isFalse();
+        var open = grammar("{\"type\": \"integer\", \"minimum\": 10}");
+        assertThat(accepts(open, "9")).isFalse();
+        assertThat(accepts(open, "10")).isTrue();
+        assertThat(accepts(open, "123456789")).isTrue();
+        assertThat(accepts(open, "-5")).isFalse();
+        var below = grammar("{\"type\": \"integer\", \"maximum\": -2}");
+        assertThat(accepts(below, "-2")).isTrue();
+        assertThat(accepts(below, "-98765")).isTrue();
+        assertThat(accepts(below, "-1")).isFalse();
+        assertThatThrownBy(() -> JsonSchemaGrammar.fromSchema(JSON.readTree("{\"type\": \"number\", \"minimum\": 0}")))
+                .isInstanceOfSatisfying(UnsupportedSchemaException.class, e -> assertThat(e.keyword()).isEqualTo("minimum"));
+        assertThatThrownBy(() -> JsonSchemaGrammar.fromSchema(JSON.readTree("{\"type\": \"integer\", \"minimum\": 5, \"maximum\": 4}")))
+                .isInstanceOf(UnsupportedSchemaException.class);
+    }
+
+    @Test
     void jsonObjectModeTakesAnyObject() {
         var g = Grammar.parse(JsonSchemaGrammar.anyJsonObject());
         assertThat(accepts(g, "{\"a\": [1, {\"b\": null}, \"c\"], \"d\": -0.5}")).isTrue();

@@ -153,7 +153,7 @@ class RandomSchemaGenerationTest {
             int kinds = depth >= 3 ? 8 : 13;
             return switch (random.nextInt(kinds)) {
                 case 0 -> string();
-                case 1 -> type("integer");
+                case 1 -> integer();
                 case 2 -> type("number");
                 case 3 -> type("boolean");
                 case 4 -> type("null");
@@ -169,6 +169,17 @@ class RandomSchemaGenerationTest {
 
         private ObjectNode type(String type) {
             return NODES.objectNode().put("type", type);
+        }
+
+        private ObjectNode integer() {
+            ObjectNode i = type("integer");
+            switch (random.nextInt(4)) {
+                case 0 -> i.put("minimum", random.nextInt(201) - 100).put("maximum", 100 + random.nextInt(5000));
+                case 1 -> i.put("exclusiveMinimum", -random.nextInt(50));
+                case 2 -> i.put("maximum", random.nextInt(1000) - 500);
+                default -> { }
+            }
+            return i;
         }
 
         private ObjectNode string() {
