@@ -39,6 +39,21 @@ class GrammarGenerationTest {
     }
 
     @Test
+    void controlTokensNeverStandInForTheirText() throws Exception {
+        try (LoadedModel model = new JavaBackend().load(new ModelSpec("stories", SharedModels.model("stories260K.gguf"), 512, 1, 1, -1))) {
+            int bos = model.tokenizer().bos();
+            int[] prompt = model.tokenizer().encode("Once", true, false);
+            var sampling = new SamplingParams(0f, 0, 1f, 0f, 0, 1f, 64, 0f, 0f, Map.of(bos, 100f));
+            var collector = new Collector();
+            model.submit(new GenerationRequest(prompt, sampling, 16, 0, new int[0], "root ::= \"<s>\"")).subscribe(collector);
+            collector.await();
+            int[] tokens = collector.tokens().stream().mapToInt(Integer::intValue).toArray();
+            assertThat(tokens).doesNotContain(bos);
+            assertThat(new String(model.tokenizer().decode(tokens, false), StandardCharsets.UTF_8)).isEqualTo("<s>");
+        }
+    }
+
+    @Test
     void aGrammarThatDoesNotParseIsRefusedAtSubmitWithItsPlace() throws Exception {
         try (LoadedModel model = new JavaBackend().load(new ModelSpec("stories", SharedModels.model("stories260K.gguf"), 512, 1, 1, -1))) {
             int[] prompt = model.tokenizer().encode("Hi", true, false);

@@ -60,6 +60,20 @@ class GrammarSamplerTest {
     }
 
     @Test
+    void controlTokensNeverStandInForTheirTextUnderAGrammar() throws Exception {
+        try (LoadedModel model = new LlamaCppBackend().load(stories())) {
+            int bos = model.tokenizer().bos();
+            assertThat(model.tokenizer().isControl(bos)).isTrue();
+            int[] prompt = model.tokenizer().encode("Once", true, false);
+            // llama.cpp's grammar sampler would match "<s>" with the BOS token, which the output shows as nothing
+            var sampling = new SamplingParams(0f, 0, 1f, 0f, 0, 1f, 64, 0f, 0f, Map.of(bos, 100f));
+            Collected out = Collected.of(model.submit(new GenerationRequest(prompt, sampling, 16, 0, new int[0], "root ::= \"<s>\"")));
+            assertThat(out.ids()).doesNotContain(bos);
+            assertThat(text(model, out)).isEqualTo("<s>");
+        }
+    }
+
+    @Test
     void aGrammarThatDoesNotParseIsRefusedAtSubmit() throws Exception {
         try (LoadedModel model = new LlamaCppBackend().load(stories())) {
             int[] prompt = model.tokenizer().encode("Hi", true, false);
