@@ -89,7 +89,7 @@ final class SchemaConverter {
 
     /** Makes the rule(s) for a (sub)schema and returns the name to refer to it by. */
     private String visit(JsonNode schema, String name, String path) {
-        String ruleName = PRIMITIVES.containsKey(name) ? name + "-" : name.isEmpty() ? "root" : name;
+        String ruleName = name.isEmpty() ? "root" : PRIMITIVES.containsKey(name) || name.equals("root") ? name + "-" : name;
         if (schema.isBoolean()) {
             if (!schema.booleanValue()) throw new UnsupportedSchemaException("false", path, "the schema false allows no value");
             return addRule(ruleName, addPrimitive("value", PRIMITIVES.get("value")));

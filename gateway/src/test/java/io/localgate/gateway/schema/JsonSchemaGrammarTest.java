@@ -40,6 +40,15 @@ class JsonSchemaGrammarTest {
     }
 
     @Test
+    void propertiesNamedLikeRulesKeepTheirOwnRules() {
+        var g = grammar("""
+                {"type": "object", "properties": {"root": {"type": "integer"}, "space": {"type": "boolean"}, "string": {"type": "null"}},
+                 "required": ["root", "space", "string"]}""");
+        assertThat(accepts(g, "{\"root\": 1, \"space\": true, \"string\": null}")).isTrue();
+        assertThat(accepts(g, "1")).isFalse();
+    }
+
+    @Test
     void whitespaceIsBoundedAndNeverTrails() {
         var g = grammar("{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"null\"}}}");
         assertThat(accepts(g, "{\n  \"a\" :\n\tnull\n}")).isTrue();
