@@ -156,8 +156,9 @@ public final class Sampler {
 
     /** The non-greedy chain over the candidates: top-k, top-p, min-p, temperature, then a draw. */
     private int draw(float[] logits, int n) {
-        float max = maxLogit(logits, n);
-        if (params.topK() > 0 && params.topK() < n) n = sortBest(logits, n, params.topK());
+        boolean topK = params.topK() > 0 && params.topK() < n;
+        if (topK) n = sortBest(logits, n, params.topK());
+        float max = topK ? logits[candidates[0]] : maxLogit(logits, n);
         if (params.topP() < 1f) n = topP(logits, n, max);
         if (params.minP() > 0f) n = minP(logits, n, max);
         double total = 0;
