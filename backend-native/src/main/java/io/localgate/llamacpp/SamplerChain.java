@@ -11,6 +11,7 @@ import io.localgate.llamacpp.ffi.LlamaStructs.TokenDataArray;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * One sequence's llama.cpp sampler chain, built from our {@link SamplingParams} in the order of the
@@ -30,6 +31,12 @@ final class SamplerChain implements AutoCloseable {
     private final MemorySegment chain;
     /** {@code llama_sampler_init_grammar}'s sampler, or null without a grammar. */
     private final MemorySegment grammar;
+    /**
+     * Control tokens that do not end a generation, banned under a grammar: llama.cpp's grammar matches their
+     * text ({@code <|im_start|>}), but the output shows them as nothing, so they would break what the grammar
+     * promised (the {@code java} backend never allows them either).
+     */
+    private final int[] bannedUnderGrammar;
     private final int vocabSize;
     /** {@code llama_token_data[vocabSize]}, refilled from the logits at every step. */
     private final MemorySegment candidates;
@@ -62,8 +69,11 @@ final class SamplerChain implements AutoCloseable {
                 MemorySegment sampler = api.samplerInitGrammar(vocab, arena.allocateFrom(grammar), arena.allocateFrom("root"));
                 if (sampler.equals(MemorySegment.NULL)) throw new IllegalArgumentException("llama.cpp rejected the grammar (see its log)");
                 this.grammar = sampler.reinterpret(arena, api::samplerFree);
+                this.bannedUnderGrammar = IntStream.range(0, vocabSize)
+                        .filter(t -> api.vocabIsControl(vocab, t) && !api.vocabIsEog(vocab, t)).toArray();
             } else {
                 this.grammar = null;
+                this.bannedUnderGrammar = new int[0];
             }
             addBias(params.logitBias());
             if (params.penalised()) {
@@ -102,6 +112,7 @@ final class SamplerChain implements AutoCloseable {
             staging[3 * i + 1] = Float.floatToRawIntBits(logits[i]);
             staging[3 * i + 2] = 0;
         }
+        for (int token : bannedUnderGrammar) staging[3 * token + 1] = Float.floatToRawIntBits(Float.NEGATIVE_INFINITY);
         MemorySegment.copy(staging, 0, candidates, JAVA_INT, 0, staging.length);
         // samplers may move the data pointer and shrink the size, so every field is set anew
         TokenDataArray.DATA.set(candidateArray, 0L, candidates);

@@ -302,7 +302,7 @@ final class GbnfParser {
                 if (!(alternative[i] instanceof RuleRef(int next))) break;
                 if (state[next] == 1) {
                     throw new GrammarException("rule '" + owners.get(next) + "' is left-recursive (it can reach itself without consuming input)"
-                            + " ; rewrite it with repetition, e.g. 'list ::= item (\",\" item)*'", 0, 0);
+                            + "; rewrite it with repetition, e.g. 'list ::= item (\",\" item)*'", 0, 0);
                 }
                 if (state[next] == 0) visitLeftmost(grammar, next, nullable, state);
                 if (!nullable[next]) break;

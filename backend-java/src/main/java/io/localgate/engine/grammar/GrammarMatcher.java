@@ -4,6 +4,8 @@ import io.localgate.engine.grammar.Symbol.RuleRef;
 import io.localgate.engine.grammar.Symbol.Terminal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 
@@ -13,19 +15,44 @@ import java.util.List;
  * bytes of a UTF-8 character that the last token left unfinished.
  *
  * <p>{@link #allowedTokens} walks the {@link TokenTrie} depth first with the stacks: each byte edge
- * advances a copy of the state by the character it completes, and a subtree whose prefix no stack can
- * match is cut off there, so a step costs what the grammar lets through, not a scan of the vocabulary.
+ * advances the state by the character it completes, and a subtree whose prefix no stack can match is
+ * cut off there, so a step costs what the grammar lets through, not a scan of the vocabulary. States are
+ * interned and the steps between them remembered across walks, so inside a long JSON string (where
+ * nearly every token is allowed) a trie node costs an array lookup, not a rebuild of parser stacks.
  *
  * <p>Not thread-safe: a matcher belongs to one sequence.
  */
 public final class GrammarMatcher {
 
     /** A set of stacks with terminals on top, and whether some stack is empty (the grammar may end here). */
-    private record State(Frame[] tops, boolean canEnd) {
+    private static final class State {
+        final Frame[] tops;
+        final boolean canEnd;
+        private final int hash;
+
+        State(Frame[] tops, boolean canEnd) {
+            this.tops = tops;
+            this.canEnd = canEnd;
+            this.hash = 31 * Arrays.hashCode(tops) + (canEnd ? 1 : 0);
+        }
+
         boolean dead() {
             return tops.length == 0 && !canEnd;
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof State other && other.hash == hash && other.canEnd == canEnd && Arrays.equals(other.tops, tops);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
     }
+
+    /** How many distinct states the step memory may hold before it starts afresh. */
+    private static final int MAX_REMEMBERED_STATES = 1 << 16;
 
     private static final State DEAD = new State(new Frame[0], false);
 
@@ -38,6 +65,12 @@ public final class GrammarMatcher {
     /** The smallest code point the unfinished character's length may encode (shorter forms are invalid UTF-8). */
     private int pendingMinimum;
     private boolean ended;
+    /** Step memory for the trie walks (made on the first walk): states seen by id, and the steps between them. */
+    private HashMap<State, Integer> stateIds;
+    private List<State> states;
+    /** Per state id, its steps on ASCII characters (-1: not taken yet), the common case, without hashing. */
+    private List<int[]> asciiSteps;
+    private Transitions transitions;
 
     /** @param trie the vocabulary to choose tokens from; null for a matcher fed with text only */
     public GrammarMatcher(Grammar grammar, TokenTrie trie) {
@@ -89,16 +122,20 @@ public final class GrammarMatcher {
         if (canEnd()) {
             for (int token : trie.endOfGeneration) out[n++] = token;
         }
-        if (state.tops.length > 0) n = walk(TokenTrie.ROOT, state, pendingValue, pendingRemaining, pendingMinimum, out, n);
+        if (state.tops.length > 0) {
+            if (states == null || states.size() > MAX_REMEMBERED_STATES) forgetSteps();
+            n = walk(TokenTrie.ROOT, idOf(state), pendingValue, pendingRemaining, pendingMinimum, out, n);
+        }
         return n;
     }
 
-    private int walk(int node, State at, int value, int remaining, int minimum, int[] out, int n) {
+    private int walk(int node, int atId, int value, int remaining, int minimum, int[] out, int n) {
+        State at = states.get(atId);
         int first = trie.firstChild[node];
         int end = first + trie.childCount[node];
         for (int child = first; child < end; child++) {
             int b = trie.label[child] & 0xFF;
-            State next = at;
+            int nextId = atId;
             int v;
             int r;
             int min = minimum;
@@ -114,8 +151,8 @@ public final class GrammarMatcher {
             }
             if (r == 0) {
                 if (v < min || v > Character.MAX_CODE_POINT) continue;
-                next = advance(at, v);
-                if (next.dead()) continue;
+                nextId = step(atId, v);
+                if (states.get(nextId).dead()) continue;
             } else if (!couldMatch(at, v, r, min)) {
                 continue;
             }
@@ -124,7 +161,7 @@ public final class GrammarMatcher {
                 System.arraycopy(trie.tokens, trie.tokenStart[child], out, n, count);
                 n += count;
             }
-            if (next.tops.length > 0 && trie.childCount[child] > 0) n = walk(child, next, r == 0 ? 0 : v, r, min, out, n);
+            if (trie.childCount[child] > 0 && states.get(nextId).tops.length > 0) n = walk(child, nextId, r == 0 ? 0 : v, r, min, out, n);
         }
         return n;
     }
@@ -198,6 +235,43 @@ public final class GrammarMatcher {
         pendingRemaining = remaining;
         pendingMinimum = remaining == 0 ? 0 : minimum;
         return !at.dead() && (remaining == 0 || couldMatch(at, value, remaining, minimum));
+    }
+
+    /** The id of the state after one more code point, from the step memory when taken before. */
+    private int step(int from, int codePoint) {
+        if (codePoint < 0x80) {
+            int[] ascii = asciiSteps.get(from);
+            int to = ascii[codePoint];
+            if (to < 0) ascii[codePoint] = to = idOf(advance(states.get(from), codePoint));
+            return to;
+        }
+        long key = Transitions.key(from, codePoint);
+        int to = transitions.get(key);
+        if (to < 0) {
+            to = idOf(advance(states.get(from), codePoint));
+            transitions.put(key, to);
+        }
+        return to;
+    }
+
+    private int idOf(State s) {
+        Integer id = stateIds.get(s);
+        if (id == null) {
+            id = states.size();
+            states.add(s);
+            stateIds.put(s, id);
+            int[] ascii = new int[0x80];
+            Arrays.fill(ascii, -1);
+            asciiSteps.add(ascii);
+        }
+        return id;
+    }
+
+    private void forgetSteps() {
+        stateIds = new HashMap<>();
+        states = new ArrayList<>();
+        asciiSteps = new ArrayList<>();
+        transitions = new Transitions();
     }
 
     /** The state after one more code point. */

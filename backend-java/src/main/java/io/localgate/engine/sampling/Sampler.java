@@ -30,9 +30,6 @@ public final class Sampler {
     public record Choice(int token, float logprob, List<TokenEvent.Alternative> top) {
     }
 
-    /** How many of the best candidates top-p looks at first; more only when they do not reach the mass. */
-    private static final int TOP_P_FIRST_WINDOW = 256;
-
     private final SamplingParams params;
     private final int vocabSize;
     private final GrammarMatcher grammar;
@@ -159,17 +156,11 @@ public final class Sampler {
 
     /** The non-greedy chain over the candidates: top-k, top-p, min-p, temperature, then a draw. */
     private int draw(float[] logits, int n) {
-        boolean sorted = false;
-        if (params.topK() > 0 && params.topK() < n) {
-            n = sortBest(logits, n, params.topK());
-            sorted = true;
-        }
-        if (params.topP() < 1f) {
-            n = topP(logits, n, sorted);
-            sorted = true;
-        }
-        float max = sorted ? logits[candidates[0]] : maxLogit(logits, n);
-        if (params.minP() > 0f) n = minP(logits, n, max, sorted);
+        boolean topK = params.topK() > 0 && params.topK() < n;
+        if (topK) n = sortBest(logits, n, params.topK());
+        float max = topK ? logits[candidates[0]] : maxLogit(logits, n);
+        if (params.topP() < 1f) n = topP(logits, n, max);
+        if (params.minP() > 0f) n = minP(logits, n, max);
         double total = 0;
         for (int i = 0; i < n; i++) {
             weights[i] = Math.exp((logits[candidates[i]] - max) / params.temperature());
@@ -185,47 +176,73 @@ public final class Sampler {
     }
 
     /**
-     * Keeps the smallest prefix of the candidates, best first, whose probability reaches {@code topP} (at
-     * least one token). Unless already sorted, it sorts only a window of the best candidates, widened
-     * until the window holds the mass.
+     * Keeps the smallest set of best candidates (by logit, then lower id) whose probability reaches
+     * {@code topP}, at least one token. Found like quickselect, partitioning around a pivot and going into
+     * the side where the mass runs out, so it takes linear time and sorts only a last handful.
      */
-    private int topP(float[] logits, int n, boolean sorted) {
-        float max = sorted ? logits[candidates[0]] : maxLogit(logits, n);
+    private int topP(float[] logits, int n, float max) {
         double total = 0;
-        for (int i = 0; i < n; i++) total += Math.exp(logits[candidates[i]] - max);
-        int window = sorted ? n : Math.min(n, TOP_P_FIRST_WINDOW);
-        while (true) {
-            if (window < n || !sorted) {
-                fillKeys(logits, n);
-                if (window < n) keepSmallest(keys, n, window);
-                Arrays.sort(keys, 0, window);
-            }
-            double cumulative = 0;
-            for (int i = 0; i < window; i++) {
-                int token = window < n || !sorted ? (int) keys[i] : candidates[i];
-                cumulative += Math.exp(logits[token] - max) / total;
-                if (cumulative >= params.topP()) {
-                    if (window < n || !sorted) copyKeys(i + 1);
-                    return i + 1;
+        for (int i = 0; i < n; i++) {
+            int token = candidates[i];
+            keys[i] = orderKey(logits[token], token);
+            weights[i] = Math.exp(logits[token] - max);
+            total += weights[i];
+        }
+        double target = params.topP() * total;
+        double kept = 0; // the mass of keys[0, lo): all better than the rest, all kept
+        int lo = 0;
+        int hi = n; // keys[hi, n) are worse than keys[lo, hi) and not needed
+        while (hi - lo > 16) {
+            long pivot = medianOfThree(keys[lo], keys[(lo + hi) >>> 1], keys[hi - 1]);
+            int better = lo;
+            double mass = 0;
+            for (int i = lo; i < hi; i++) {
+                if (keys[i] <= pivot) {
+                    swap(i, better);
+                    mass += weights[better++];
                 }
             }
-            if (window == n) {
-                if (!sorted) copyKeys(n);
-                return n;
+            // keys are distinct and the pivot is a median of three, so both sides are non-empty
+            if (kept + mass >= target) {
+                hi = better;
+            } else {
+                kept += mass;
+                lo = better;
             }
-            window = (int) Math.min(n, 8L * window);
         }
+        for (int i = lo + 1; i < hi; i++) { // insertion sort of the last few
+            for (int j = i; j > lo && keys[j] < keys[j - 1]; j--) swap(j, j - 1);
+        }
+        int cut = hi;
+        for (int i = lo; i < hi; i++) {
+            kept += weights[i];
+            if (kept >= target) {
+                cut = i + 1;
+                break;
+            }
+        }
+        cut = Math.max(cut, 1);
+        for (int i = 0; i < cut; i++) candidates[i] = (int) keys[i];
+        return cut;
     }
 
-    /** Keeps tokens at least {@code minP} times as likely as the best one. */
-    private int minP(float[] logits, int n, float max, boolean sorted) {
+    private void swap(int i, int j) {
+        long key = keys[i];
+        keys[i] = keys[j];
+        keys[j] = key;
+        double weight = weights[i];
+        weights[i] = weights[j];
+        weights[j] = weight;
+    }
+
+    private static long medianOfThree(long a, long b, long c) {
+        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    }
+
+    /** Keeps tokens at least {@code minP} times as likely as the best one, in their order. */
+    private int minP(float[] logits, int n, float max) {
         float minLogit = max + (float) Math.log(params.minP());
         int kept = 0;
-        if (sorted) {
-            kept = 1;
-            while (kept < n && logits[candidates[kept]] >= minLogit) kept++;
-            return kept;
-        }
         for (int i = 0; i < n; i++) {
             if (logits[candidates[i]] >= minLogit) candidates[kept++] = candidates[i];
         }
@@ -234,20 +251,13 @@ public final class Sampler {
 
     /** Puts the {@code k} best of the {@code n} candidates first, best first (lower id first on a tie); returns {@code k}. */
     private int sortBest(float[] logits, int n, int k) {
-        fillKeys(logits, n);
+        for (int i = 0; i < n; i++) keys[i] = orderKey(logits[candidates[i]], candidates[i]);
         keepSmallest(keys, n, k);
         Arrays.sort(keys, 0, k);
-        copyKeys(k);
+        for (int i = 0; i < k; i++) candidates[i] = (int) keys[i];
         return k;
     }
 
-    private void fillKeys(float[] logits, int n) {
-        for (int i = 0; i < n; i++) keys[i] = orderKey(logits[candidates[i]], candidates[i]);
-    }
-
-    private void copyKeys(int n) {
-        for (int i = 0; i < n; i++) candidates[i] = (int) keys[i];
-    }
 
     private float maxLogit(float[] logits, int n) {
         float max = Float.NEGATIVE_INFINITY;

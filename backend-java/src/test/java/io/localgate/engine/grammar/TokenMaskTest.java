@@ -9,7 +9,10 @@ import io.localgate.engine.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.TreeSet;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -18,6 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (checked against feeding every token of a real vocabulary to a copy of the matcher), in states with a
  * character left unfinished by the previous token too.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TokenMaskTest {
 
     static final String JSON = """
@@ -32,17 +36,29 @@ class TokenMaskTest {
 
     private static final String[] PREFIXES = {"", "{\"na", "{\"name\": \"J", "{\"a\": [1, tr", "{\"a\": {\"b\": 12"};
 
-    static Tokenizer tokenizer(String vocabFile) throws IOException {
-        try (GgufFile file = GgufFile.open(SharedModels.vocab(vocabFile))) {
-            return Tokenizers.fromGguf(file.metadata());
+    /** Vocabularies are slow to load: each is loaded once for the class. */
+    private final Map<String, Tokenizer> tokenizers = new HashMap<>();
+    private final Map<String, TokenTrie> tries = new HashMap<>();
+
+    private Tokenizer tokenizer(String vocabFile) throws IOException {
+        if (!tokenizers.containsKey(vocabFile)) {
+            try (GgufFile file = GgufFile.open(SharedModels.vocab(vocabFile))) {
+                tokenizers.put(vocabFile, Tokenizers.fromGguf(file.metadata()));
+            }
         }
+        return tokenizers.get(vocabFile);
+    }
+
+    private TokenTrie trie(String vocabFile) throws IOException {
+        if (!tries.containsKey(vocabFile)) tries.put(vocabFile, TokenTrie.of(tokenizer(vocabFile)));
+        return tries.get(vocabFile);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"ggml-vocab-llama-bpe.gguf", "ggml-vocab-llama-spm.gguf"})
     void allowedTokensAreExactlyThoseTheGrammarAccepts(String vocabFile) throws IOException {
         Tokenizer tokenizer = tokenizer(vocabFile);
-        TokenTrie trie = TokenTrie.of(tokenizer);
+        TokenTrie trie = trie(vocabFile);
         Grammar grammar = Grammar.parse(JSON);
         for (String prefix : PREFIXES) {
             var matcher = new GrammarMatcher(grammar, trie);
@@ -79,7 +95,7 @@ class TokenMaskTest {
     @ValueSource(strings = {"ggml-vocab-llama-bpe.gguf"})
     void endOfGenerationOnlyOnceTheGrammarIsComplete(String vocabFile) throws IOException {
         Tokenizer tokenizer = tokenizer(vocabFile);
-        var matcher = new GrammarMatcher(Grammar.parse(JSON), TokenTrie.of(tokenizer));
+        var matcher = new GrammarMatcher(Grammar.parse(JSON), trie(vocabFile));
         int[] out = new int[tokenizer.vocabSize()];
         matcher.acceptText("{\"a\": 1");
         assertThat(Arrays.stream(out, 0, matcher.allowedTokens(out)).anyMatch(tokenizer::isEndOfGeneration)).isFalse();

@@ -117,6 +117,70 @@ class SamplerTest {
         assertThat(tokensSeen(params(1f, 2, 1f, 0f, 3), ties)).containsExactly(true, true, false, false);
     }
 
+    @Test
+    void topPOverAWideNucleusKeepsExactlyTheSmallestPrefixReachingTheMass() {
+        // 3000 tokens with distinct, slowly falling logits: the nucleus holds hundreds of tokens
+        int v = 3000;
+        float[] logits = new float[v];
+        var random = new java.util.SplittableRandom(5);
+        for (int i = 0; i < v; i++) logits[i] = (float) (random.nextDouble() * 4);
+        float topP = 0.6f;
+        Integer[] order = new Integer[v];
+        for (int i = 0; i < v; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+        double total = 0;
+        for (float l : logits) total += Math.exp(l);
+        var nucleus = new java.util.HashSet<Integer>();
+        double cumulative = 0;
+        for (int token : order) {
+            nucleus.add(token);
+            cumulative += Math.exp(logits[token]) / total;
+            if (cumulative >= topP) break;
+        }
+        assertThat(nucleus.size()).isGreaterThan(100);
+        var sampler = new Sampler(params(1f, 0, topP, 0f, 11), v, new int[0]);
+        var seen = new java.util.HashSet<Integer>();
+        for (int i = 0; i < 20_000; i++) seen.add(sampler.sample(logits, 0).token());
+        assertThat(nucleus).containsAll(seen);
+        assertThat(seen.size()).isGreaterThan(nucleus.size() * 9 / 10);
+        // the last token in (the one that completes the mass) is reachable, the first one out is not
+        int lastIn = order[nucleus.size() - 1];
+        int firstOut = order[nucleus.size()];
+        assertThat(seen).doesNotContain(firstOut).contains(lastIn);
+    }
+
+    @Test
+    void aGrammarLimitsTheDrawToTheTokensItAllows() {
+        // a toy vocabulary: token i is the i-th of these texts; EOS is token 0
+        String[] texts = {"", "{", "}", "\"", "a", "b", ":", " ", "1", "x"};
+        var tokenizer = new ToyTokenizer(texts);
+        var grammar = io.localgate.engine.grammar.Grammar.parse("root ::= \"{\" \"\\\"\" [ab]{1,3} \"\\\":\" \" \"? [1]+ \"}\"");
+        var trie = io.localgate.engine.grammar.TokenTrie.of(tokenizer);
+        for (long seed = 0; seed < 30; seed++) {
+            var matcher = new io.localgate.engine.grammar.GrammarMatcher(grammar, trie);
+            var sampler = new Sampler(params(1.5f, 0, 1f, 0f, seed), texts.length, new int[0], matcher);
+            float[] flat = new float[texts.length];
+            var out = new StringBuilder();
+            for (int step = 0; step < 40; step++) {
+                int token = sampler.sample(flat, 0).token();
+                if (token == 0) break;
+                out.append(texts[token]);
+            }
+            assertThat(out.toString()).matches("\\{\"[ab]{1,3}\": ?1+}");
+        }
+    }
+
+    /** Texts as tokens; token 0 ends the generation. */
+    private record ToyTokenizer(String[] texts) implements io.localgate.backend.Tokenizer {
+        @Override public int vocabSize() { return texts.length; }
+        @Override public int[] encode(String text, boolean addSpecial, boolean parseSpecial) { throw new UnsupportedOperationException(); }
+        @Override public byte[] piece(int token, boolean special) { return texts[token].getBytes(java.nio.charset.StandardCharsets.UTF_8); }
+        @Override public int bos() { return -1; }
+        @Override public int eos() { return 0; }
+        @Override public boolean isEndOfGeneration(int token) { return token == 0; }
+        @Override public boolean isControl(int token) { return token == 0; }
+    }
+
     private static boolean[] tokensSeen(SamplingParams params, float[] logits) {
         var sampler = new Sampler(params, logits.length, new int[0]);
         boolean[] seen = new boolean[logits.length];

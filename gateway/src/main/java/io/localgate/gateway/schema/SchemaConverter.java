@@ -25,7 +25,8 @@ final class SchemaConverter {
             Map.entry("boolean", new Builtin("(\"true\" | \"false\")", List.of())),
             Map.entry("decimal-part", new Builtin("[0-9]{1,16}", List.of())),
             Map.entry("integral-part", new Builtin("[0] | [1-9] [0-9]{0,15}", List.of())),
-            Map.entry("number", new Builtin("(\"-\"? integral-part) (\".\" decimal-part)? ([eE] [-+]? integral-part)?",
+            // the exponent has at most two digits (llama.cpp allows 16): a double holds every such number, and parsers agree
+            Map.entry("number", new Builtin("(\"-\"? integral-part) (\".\" decimal-part)? ([eE] [-+]? [0-9]{1,2})?",
                     List.of("integral-part", "decimal-part"))),
             Map.entry("integer", new Builtin("(\"-\"? integral-part)", List.of("integral-part"))),
             Map.entry("value", new Builtin("object | array | string | number | boolean | null",
@@ -51,7 +52,8 @@ final class SchemaConverter {
     /** Keywords that shape the grammar. */
     private static final Set<String> STRUCTURAL = Set.of("type", "properties", "required", "additionalProperties", "items",
             "prefixItems", "minItems", "maxItems", "enum", "const", "anyOf", "oneOf", "$ref", "$defs", "definitions",
-            "minLength", "maxLength", "format", "pattern");
+            "minLength", "maxLength", "format", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum");
+    private static final List<String> BOUNDS = List.of("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum");
     /** Keywords that only describe, and do not constrain, the value. */
     private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "$id", "$comment", "$anchor",
             "default", "examples", "deprecated", "readOnly", "writeOnly", "contentMediaType", "contentEncoding");
@@ -87,7 +89,7 @@ final class SchemaConverter {
 
     /** Makes the rule(s) for a (sub)schema and returns the name to refer to it by. */
     private String visit(JsonNode schema, String name, String path) {
-        String ruleName = PRIMITIVES.containsKey(name) ? name + "-" : name.isEmpty() ? "root" : name;
+        String ruleName = name.isEmpty() ? "root" : PRIMITIVES.containsKey(name) || name.equals("root") ? name + "-" : name;
         if (schema.isBoolean()) {
             if (!schema.booleanValue()) throw new UnsupportedSchemaException("false", path, "the schema false allows no value");
             return addRule(ruleName, addPrimitive("value", PRIMITIVES.get("value")));
@@ -156,10 +158,35 @@ final class SchemaConverter {
             String charRule = addPrimitive("char", PRIMITIVES.get("char"));
             return addRule(ruleName, "\"\\\"\" " + repetition(charRule, min, max, null) + " \"\\\"\"");
         }
+        String bound = BOUNDS.stream().filter(schema::has).findFirst().orElse(null);
+        if (bound != null && "integer".equals(typeName)) return addRule(ruleName, integerRange(schema, path));
+        if (bound != null && (typeName == null || typeName.equals("number"))) {
+            throw new UnsupportedSchemaException(bound, path, bound + " is supported for type integer only");
+        }
         // no type: any value (JSON Schema's meaning of {}); keywords of other types alone do not narrow it here
         if (typeName == null) return addRule(ruleName, addPrimitive("value", PRIMITIVES.get("value")));
         if (typeName.equals("object")) return addRule(ruleName, addPrimitive("object", PRIMITIVES.get("object")));
         return addPrimitive(ruleName.equals("root") ? "root" : typeName, PRIMITIVES.get(typeName));
+    }
+
+    /** An integer between the bounds (inclusive or exclusive); an open end stops at 16 digits. */
+    private static String integerRange(JsonNode schema, String path) {
+        long min = -IntegerRange.OPEN;
+        long max = IntegerRange.OPEN;
+        for (String keyword : BOUNDS) {
+            JsonNode value = schema.get(keyword);
+            if (value == null) continue;
+            if (!value.isNumber()) throw new UnsupportedSchemaException(keyword, path, keyword + " must be a number");
+            double bound = value.doubleValue(); // a bound past 16 digits saturates, and the range check below sees it
+            switch (keyword) {
+                case "minimum" -> min = Math.max(min, (long) Math.ceil(bound));
+                case "exclusiveMinimum" -> min = Math.max(min, (long) Math.floor(bound) + 1);
+                case "maximum" -> max = Math.min(max, (long) Math.floor(bound));
+                default -> max = Math.min(max, (long) Math.ceil(bound) - 1);
+            }
+        }
+        if (min > max) throw new UnsupportedSchemaException("minimum", path, "no integer of at most 16 digits lies between the bounds");
+        return IntegerRange.of(min, max);
     }
 
     private void checkKeywords(JsonNode schema, String path) {
