@@ -10,6 +10,9 @@ import io.localgate.engine.gguf.GgufException;
 import io.localgate.engine.gguf.GgufFile;
 import io.localgate.engine.kv.KvCache;
 import io.localgate.engine.model.Architecture;
+import io.localgate.engine.model.BertConfig;
+import io.localgate.engine.model.BertEncoder;
+import io.localgate.engine.model.BertWeights;
 import io.localgate.engine.model.ModelConfig;
 import io.localgate.engine.model.ModelWeights;
 import io.localgate.engine.model.Transformer;
@@ -54,6 +57,11 @@ public final class JavaBackend implements Backend {
         try {
             ModelInfo info = describe(spec, file);
             if (!info.supported()) throw unsupported(spec, String.join("; ", info.unsupported()), null);
+            if (info.architecture().equals(BertConfig.ARCHITECTURE)) {
+                LoadedModel encoder = loadEncoder(spec, file, info);
+                loaded = true;
+                return encoder;
+            }
             Architecture architecture = Architecture.named(info.architecture()).orElseThrow();
             ModelConfig config = ModelConfig.from(file, architecture);
             ModelWeights weights = ModelWeights.load(file, config);
@@ -80,6 +88,22 @@ public final class JavaBackend implements Backend {
                 if (cache != null) cache.close();
                 file.close();
             }
+        }
+    }
+
+    /** A BERT embedding model: no KV cache or scheduler, a context of at most the model's positions. */
+    private static LoadedModel loadEncoder(ModelSpec spec, GgufFile file, ModelInfo info) {
+        BertConfig config = BertConfig.from(file);
+        BertWeights weights = BertWeights.load(file, config);
+        Tokenizer tokenizer = Tokenizers.fromGguf(file.metadata());
+        int contextSize = Math.min(spec.contextSize() > 0 ? spec.contextSize() : config.trainContextLength(), config.trainContextLength());
+        int threads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
+        WorkerPool pool = new WorkerPool("localgate-" + spec.id(), threads);
+        try {
+            return new JavaEncoderModel(info, tokenizer, file, pool, new BertEncoder(config, weights, pool, contextSize));
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
         }
     }
 

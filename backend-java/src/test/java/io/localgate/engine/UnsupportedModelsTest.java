@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.localgate.backend.Capability;
 import io.localgate.backend.ModelLoadException;
 import io.localgate.backend.ModelSpec;
+import io.localgate.backend.Pooling;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,6 @@ class UnsupportedModelsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
-            all-MiniLM-L6-v2-Q4_K_M.gguf  | architecture bert is not supported
             all-MiniLM-L6-v2-Q4_K_M.gguf  | tensor type Q4_K (4 tensors) is not supported yet
             stories260K-q4_1.gguf         | tensor type Q4_1 (31 tensors) is not supported yet
             stories260K-q4_k_m.gguf       | tensor type Q5_0 (29 tensors) is not supported yet
@@ -45,6 +45,8 @@ class UnsupportedModelsTest {
         var info = JavaBackendTest.backend().describe(ModelSpec.of("m", SharedModels.model("all-MiniLM-L6-v2-Q4_K_M.gguf")));
         assertThat(info.architecture()).isEqualTo("bert");
         assertThat(info.capabilities()).containsExactly(Capability.EMBEDDINGS);
+        assertThat(info.pooling()).contains(Pooling.MEAN);
+        assertThat(info.unsupported()).noneSatisfy(r -> assertThat(r).contains("architecture"));
         assertThat(info.fileType()).isEqualTo("Q4_K_M");
         assertThat(info.vocabSize()).isEqualTo(30522);
     }
