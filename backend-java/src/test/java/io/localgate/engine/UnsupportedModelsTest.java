@@ -22,12 +22,8 @@ class UnsupportedModelsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
-            all-MiniLM-L6-v2-Q4_K_M.gguf  | tensor type Q4_K (4 tensors) is not supported yet
             stories260K-q4_1.gguf         | tensor type Q4_1 (31 tensors) is not supported yet
-            stories260K-q4_k_m.gguf       | tensor type Q5_0 (29 tensors) is not supported yet
             TinyStories-656K-Q2_K.gguf    | tensor type IQ4_NL (14 tensors) is not supported yet
-            synth-llama-spm-q4_k_m.gguf   | tensor type Q4_K (13 tensors) is not supported yet
-            synth-llama-spm-q4_k_m.gguf   | tensor type Q6_K (3 tensors) is not supported yet
             """)
     void describeAndLoadNameWhatIsUnsupported(String file, String reason) throws Exception {
         var backend = JavaBackendTest.backend();

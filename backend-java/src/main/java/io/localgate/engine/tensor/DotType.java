@@ -11,6 +11,10 @@ public enum DotType {
     F16,
     /** Activations rounded to BF16 (BF16 weights). */
     BF16,
-    /** Activations quantized to Q8_0 blocks of 32 (Q8_0 and Q4_0 weights): an integer dot per block. */
-    Q8_0
+    /** Activations quantized to Q8_0 blocks of 32 (Q8_0, Q4_0, Q5_0, IQ4_NL weights): an integer dot per block. */
+    Q8_0,
+    /** Q8_0's quants plus each block's {@code d * sum(quants)} (Q4_1, Q5_1 weights, whose blocks have an offset). */
+    Q8_1,
+    /** Activations quantized to Q8_K superblocks of 256 with a float scale and sums per 16 (the K-quants). */
+    Q8_K
 }

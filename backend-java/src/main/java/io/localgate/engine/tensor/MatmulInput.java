@@ -23,9 +23,15 @@ public final class MatmulInput {
     private short[] bf16;
     private byte[] quants;
     private float[] scales;
+    private float[] sums;
+    private byte[] kQuants;
+    private float[] kScales;
+    private short[] kSums;
     private boolean f16Ready;
     private boolean bf16Ready;
     private boolean quantized;
+    private boolean summed;
+    private boolean kQuantized;
 
     public MatmulInput(int capacity, int cols) {
         this.capacity = capacity;
@@ -46,6 +52,8 @@ public final class MatmulInput {
         this.f16Ready = false;
         this.bf16Ready = false;
         this.quantized = false;
+        this.summed = false;
+        this.kQuantized = false;
         return this;
     }
 
@@ -68,6 +76,8 @@ public final class MatmulInput {
             case F16 -> roundToF16();
             case BF16 -> roundToBf16();
             case Q8_0 -> quantize();
+            case Q8_1 -> sum();
+            case Q8_K -> quantizeK();
         }
     }
 
@@ -99,6 +109,28 @@ public final class MatmulInput {
         return scales;
     }
 
+    /** Q8_1's {@code s}: each Q8_0 block's scale times the sum of its quants, rounded to F16, {@code cols / 32} per row. */
+    float[] q8Sums() {
+        if (!summed) throw new IllegalStateException("input not prepared for Q8_1");
+        return sums;
+    }
+
+    /** Q8_K quants, {@code cols} per row. */
+    byte[] q8kQuants() {
+        if (!kQuantized) throw new IllegalStateException("input not prepared for Q8_K");
+        return kQuants;
+    }
+
+    /** Q8_K superblock scales, {@code cols / 256} per row. */
+    float[] q8kScales() {
+        return kScales;
+    }
+
+    /** Q8_K sums of each 16 quants, {@code cols / 16} per row. */
+    short[] q8kSums() {
+        return kSums;
+    }
+
     private void roundToF16() {
         if (f16Ready) return;
         if (f16 == null) f16 = new float[capacity * cols];
@@ -127,5 +159,28 @@ public final class MatmulInput {
             scales[b] = Q8_0Matrix.quantizeBlock(values, b * Q8_0Matrix.BLOCK, quants, b * Q8_0Matrix.BLOCK);
         }
         quantized = true;
+    }
+
+    private void sum() {
+        if (summed) return;
+        quantize();
+        if (sums == null) sums = new float[capacity * cols / Q8_0Matrix.BLOCK];
+        int blocks = rows * cols / Q8_0Matrix.BLOCK;
+        for (int b = 0; b < blocks; b++) sums[b] = ActivationQuants.q8_1Sum(values, quants, b * Q8_0Matrix.BLOCK);
+        summed = true;
+    }
+
+    private void quantizeK() {
+        if (kQuantized) return;
+        int block = ActivationQuants.QK_K;
+        if (cols % block != 0) throw new IllegalStateException("rows of " + cols + " cannot be quantized to Q8_K blocks of " + block);
+        if (kQuants == null) {
+            kQuants = new byte[capacity * cols];
+            kScales = new float[capacity * cols / block];
+            kSums = new short[capacity * cols / 16];
+        }
+        int blocks = rows * cols / block;
+        for (int b = 0; b < blocks; b++) kScales[b] = ActivationQuants.quantizeQ8K(values, b * block, kQuants, kSums);
+        kQuantized = true;
     }
 }

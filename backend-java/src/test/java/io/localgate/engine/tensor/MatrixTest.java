@@ -91,7 +91,8 @@ class MatrixTest {
             case F32 -> input.f32()[i];
             case F16 -> input.f16()[i];
             case BF16 -> HalfFloat.bf16ToF32(input.bf16()[i]);
-            case Q8_0 -> input.q8Quants()[i] * input.q8Scales()[i / 32];
+            case Q8_0, Q8_1 -> input.q8Quants()[i] * input.q8Scales()[i / 32];
+            case Q8_K -> input.q8kQuants()[i] * input.q8kScales()[i / ActivationQuants.QK_K];
         };
     }
 
