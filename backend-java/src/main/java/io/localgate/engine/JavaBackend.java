@@ -13,6 +13,7 @@ import io.localgate.engine.model.Architecture;
 import io.localgate.engine.model.BertConfig;
 import io.localgate.engine.model.BertEncoder;
 import io.localgate.engine.model.BertWeights;
+import io.localgate.engine.model.DecoderEmbedder;
 import io.localgate.engine.model.ModelConfig;
 import io.localgate.engine.model.ModelWeights;
 import io.localgate.engine.model.Transformer;
@@ -75,7 +76,8 @@ public final class JavaBackend implements Backend {
             cache = new KvCache(config.layers(), parallel, contextSize, config.kvDim());
             var transformer = new Transformer(config, weights, pool, stepTokens, parallel);
             var scheduler = new Scheduler(spec.id(), transformer, cache, tokenizer::isEndOfGeneration, stepTokens);
-            var model = new JavaModel(info, tokenizer, file, pool, cache, scheduler);
+            var model = new JavaModel(info, tokenizer, file, pool, cache, scheduler, () -> new DecoderEmbedder(config, weights,
+                    new WorkerPool("localgate-" + spec.id() + "-embed", threads), contextSize, stepTokens));
             loaded = true;
             return model;
         } catch (GgufException e) {

@@ -56,9 +56,10 @@ final class ModelDescriber {
         String p = architecture + ".";
         List<String> unsupported = unsupported(file, architecture);
         boolean encoder = ENCODERS.contains(architecture);
+        // a decoder's embedding is its last hidden state (after the output norm) averaged over the tokens
         Optional<Pooling> pooling = encoder
                 ? md.findInt(p + "pooling_type").filter(v -> v >= 0 && v < Pooling.values().length).map(Pooling::ofLlamaValue)
-                : Optional.empty();
+                : Optional.of(Pooling.MEAN);
         return new ModelInfo(
                 architecture,
                 md.findString("general.name"),
@@ -70,9 +71,9 @@ final class ModelDescriber {
                 md.findString("tokenizer.chat_template"),
                 tokenText(md, "tokenizer.ggml.bos_token_id"),
                 tokenText(md, "tokenizer.ggml.eos_token_id"),
-                encoder ? Set.of(Capability.EMBEDDINGS) : Set.of(Capability.COMPLETION, Capability.CHAT),
+                encoder ? Set.of(Capability.EMBEDDINGS) : Set.of(Capability.COMPLETION, Capability.CHAT, Capability.EMBEDDINGS),
                 unsupported,
-                encoder ? pooling.or(() -> Optional.of(Pooling.NONE)) : Optional.empty());
+                pooling.or(() -> Optional.of(Pooling.NONE)));
     }
 
     private static List<String> unsupported(GgufFile file, String architecture) {

@@ -43,12 +43,13 @@ class EmbeddingsSdkTest {
 
     private static final String MINILM = "all-MiniLM-L6-v2-Q4_K_M";
     private static final String CHAT_MODEL = "stories260K";
+    private static final List<String> DECODERS = List.of(CHAT_MODEL, "synth-qwen2-q4_0", "synth-llama3-q8_0");
 
     @DynamicPropertySource
     static void models(DynamicPropertyRegistry properties) {
         Path dir = SdkTestSupport.emptyModelsDirectory("embeddings");
         try {
-            for (String model : List.of(MINILM, CHAT_MODEL)) {
+            for (String model : List.of(MINILM, CHAT_MODEL, "synth-qwen2-q4_0", "synth-llama3-q8_0")) {
                 SdkTestSupport.linkSharedModel(dir, model);
                 Files.writeString(dir.resolve(model + "-llama-cpp.yaml"), """
                         backend: llama-cpp
@@ -132,14 +133,22 @@ class EmbeddingsSdkTest {
         assertThat(decoded).containsExactly(floats(byText.data().getFirst().embedding()));
     }
 
-    /** A decoder's embedding on llama-cpp: the mean of its last hidden states, a unit vector of its width. */
+    /** A decoder's embedding: the mean of its last hidden states after the output norm, the same on both backends. */
     @Test
-    void a_decoder_gives_pooled_embeddings_on_llama_cpp() {
-        var response = embed(EmbeddingCreateParams.builder().model(CHAT_MODEL + "-llama-cpp").inputOfArrayOfStrings(List.of("Once upon a time", "Hello")));
-        float[] a = floats(response.data().get(0).embedding());
-        assertThat(a).hasSize(64);
-        assertThat(cosine(a, a)).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-6));
-        assertThat(cosine(a, floats(response.data().get(1).embedding()))).isLessThan(0.9999);
+    void decoders_give_the_same_pooled_embeddings_on_both_backends() {
+        List<String> texts = List.of("Once upon a time", "Hello", "The cat sat on the mat and looked at the dog.");
+        for (String model : DECODERS) {
+            var java = embed(EmbeddingCreateParams.builder().model(model).inputOfArrayOfStrings(texts));
+            var llamaCpp = embed(EmbeddingCreateParams.builder().model(model + "-llama-cpp").inputOfArrayOfStrings(texts));
+            assertThat(java.usage().promptTokens()).isEqualTo(llamaCpp.usage().promptTokens());
+            for (int i = 0; i < texts.size(); i++) {
+                float[] a = floats(java.data().get(i).embedding());
+                float[] b = floats(llamaCpp.data().get(i).embedding());
+                assertThat(cosine(a, a)).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-6));
+                assertThat(cosine(a, b)).as("%s: %s", model, texts.get(i)).isGreaterThanOrEqualTo(0.9999);
+            }
+            assertThat(cosine(floats(java.data().get(0).embedding()), floats(java.data().get(1).embedding()))).isLessThan(0.9999);
+        }
     }
 
     @Test
@@ -150,7 +159,6 @@ class EmbeddingsSdkTest {
         assertBadRequest(() -> embed(EmbeddingCreateParams.builder().model(MINILM).inputOfArrayOfTokens(List.of(101L, 99999L))),
                 "input", "invalid_value");
         assertBadRequest(() -> embed(EmbeddingCreateParams.builder().model(MINILM).input("word ".repeat(600))), "input", "context_length_exceeded");
-        assertBadRequest(() -> embed(EmbeddingCreateParams.builder().model(CHAT_MODEL).input("hello")), "model", "model_not_supported");
         assertThatThrownBy(() -> embed(EmbeddingCreateParams.builder().model("nope").input("hello")))
                 .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.code()).hasValue("model_not_found"));
     }
@@ -171,8 +179,7 @@ class EmbeddingsSdkTest {
                 .jsonPath("$.data[?(@.id == '" + CHAT_MODEL + "-llama-cpp')].capabilities[*]")
                 .isEqualTo(List.of("completion", "chat", "embeddings"));
         web.get().uri("/v1/models/" + CHAT_MODEL).exchange().expectStatus().isOk().expectBody()
-                .jsonPath("$.capabilities[0]").isEqualTo("completion")
-                .jsonPath("$.capabilities[1]").isEqualTo("chat");
+                .jsonPath("$.capabilities").isEqualTo(List.of("completion", "chat", "embeddings"));
     }
 
     @ParameterizedTest
