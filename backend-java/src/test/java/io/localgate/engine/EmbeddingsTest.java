@@ -91,6 +91,34 @@ class EmbeddingsTest {
                 .isInstanceOf(UnsupportedOperationException.class);
     }
 
+    /**
+     * A decoder's embedding (the mean of its last hidden states after the output norm): a unit vector of its
+     * width, the same whether the text runs in one step or several, and its generations are unaffected.
+     */
+    @Test
+    void aDecoderEmbedsTheSameInOneStepOrSeveral() throws Exception {
+        var backend = JavaBackendTest.backend();
+        var file = SharedModels.model("stories260K.gguf");
+        try (LoadedModel oneStep = backend.load(new ModelSpec("one", file, 256, 2, 1, -1, 0));
+             LoadedModel steps = backend.load(new ModelSpec("steps", file, 256, 2, 1, -1, 4))) {
+            int[] tokens = oneStep.tokenizer().encode("Once upon a time there was a little girl who lived near the forest.", true, true);
+            float[] whole = oneStep.embed(List.of(tokens)).getFirst().vector();
+            float[] inSteps = steps.embed(List.of(tokens)).getFirst().vector();
+            assertThat(whole).hasSize(64);
+            assertThat(norm(whole)).isCloseTo(1.0, within(1e-5));
+            assertThat(cosine(whole, inSteps)).isGreaterThanOrEqualTo(0.9999);
+            float[] other = oneStep.embed(List.of(oneStep.tokenizer().encode("Hello", true, true))).getFirst().vector();
+            assertThat(cosine(whole, other)).isLessThan(0.9999);
+            assertThat(oneStep.embed(List.of(tokens)).getFirst().vector()).containsExactly(whole);
+
+            JsonNode reference = JavaBackendTest.referenceCases("stories260K.gguf").getFirst();
+            var greedy = new Collector();
+            oneStep.submit(new GenerationRequest(JavaBackendTest.ints(reference.get("tokens_with_special")), SamplingParams.GREEDY, 32))
+                    .subscribe(greedy);
+            assertThat(greedy.await().tokens()).containsExactlyElementsOf(JavaBackendTest.list(reference.get("greedy_tokens")));
+        }
+    }
+
     static double cosine(float[] a, float[] b) {
         double dot = 0, na = 0, nb = 0;
         for (int i = 0; i < a.length; i++) {
