@@ -182,6 +182,28 @@ class EmbeddingsSdkTest {
                 .jsonPath("$.capabilities").isEqualTo(List.of("completion", "chat", "embeddings"));
     }
 
+    /** The body as OpenAI sends it, whatever the SDK tolerates. */
+    @Test
+    void the_response_is_openais_shape() {
+        post("/v1/embeddings", "{\"model\":\"" + MINILM + "-llama-cpp\",\"input\":[\"a\",\"b\"]}").expectStatus().isOk().expectBody()
+                .jsonPath("$.object").isEqualTo("list")
+                .jsonPath("$.model").isEqualTo(MINILM + "-llama-cpp")
+                .jsonPath("$.data.length()").isEqualTo(2)
+                .jsonPath("$.data[1].object").isEqualTo("embedding")
+                .jsonPath("$.data[1].index").isEqualTo(1)
+                .jsonPath("$.data[1].embedding.length()").isEqualTo(384)
+                .jsonPath("$.usage.prompt_tokens").isEqualTo(6)
+                .jsonPath("$.usage.total_tokens").isEqualTo(6);
+        post("/v1/embeddings", "{\"model\":\"" + MINILM + "\",\"input\":[\"a\",[101,102]]}").expectStatus().isBadRequest().expectBody()
+                .jsonPath("$.error.param").isEqualTo("input[1]")
+                .jsonPath("$.error.code").isEqualTo("invalid_type");
+        post("/v1/embeddings", "{\"model\":\"" + MINILM + "\",\"input\":\"a\",\"encoding_format\":\"int8\"}").expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.error.param").isEqualTo("encoding_format");
+        post("/v1/embeddings", "{\"model\":\"" + MINILM + "\"}").expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.error.code").isEqualTo("missing_required_parameter");
+        web.get().uri("/v1/embeddings").exchange().expectStatus().isEqualTo(405);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {MINILM, MINILM + "-llama-cpp", CHAT_MODEL, CHAT_MODEL + "-llama-cpp"})
     void tokenize_and_detokenize_as_llama_cpps_server(String model) {
