@@ -30,13 +30,13 @@ final class JavaModel implements LoadedModel {
 
     JavaModel(ModelInfo info, Tokenizer tokenizer, GgufFile file, WorkerPool pool, KvCache cache, Scheduler scheduler,
               Supplier<DecoderEmbedder> embedderFactory) {
-        this.embedderFactory = embedderFactory;
         this.info = info;
         this.tokenizer = tokenizer;
         this.file = file;
         this.pool = pool;
         this.cache = cache;
         this.scheduler = scheduler;
+        this.embedderFactory = embedderFactory;
     }
 
     @Override

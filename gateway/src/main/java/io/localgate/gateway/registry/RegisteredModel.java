@@ -87,7 +87,8 @@ public final class RegisteredModel {
             case Availability.Ready ready -> {
                 if (ready.info().capabilities().stream().noneMatch(anyOf::contains)) {
                     yield Mono.error(new ModelUnavailableException(ModelUnavailableException.Problem.WRONG_CAPABILITY,
-                            "The model '" + id + "' " + otherwise + " (it can do: " + describe(ready.info().capabilities()) + ")."));
+                            "The model '" + id + "' (" + ready.info().architecture() + ") " + otherwise + " (it can do: "
+                                    + describe(ready.info().capabilities()) + ")."));
                 }
                 // a client that goes away must not cancel a load that other requests share
                 yield Mono.fromFuture(() -> loadOnce(ready), true);

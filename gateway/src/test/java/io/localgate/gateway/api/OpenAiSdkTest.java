@@ -322,6 +322,6 @@ class OpenAiSdkTest {
                     assertThat(e.code()).hasValue("model_not_supported");
                     assertThat(e.param()).hasValue("model");
                 })
-                .hasMessageContaining("'tiny' does not produce embeddings");
+                .hasMessageContaining("'tiny' (fake) does not produce embeddings");
     }
 }
