@@ -89,8 +89,9 @@ final class ModelDescriber {
         for (GgufTensor t : file.tensors()) {
             if (!Matrix.supports(t.type())) unsupportedTypes.merge(t.type(), 1, Integer::sum);
         }
-        unsupportedTypes.forEach((type, count) ->
-                reasons.add("tensor type " + type + " (" + count + (count == 1 ? " tensor" : " tensors") + ") is not supported yet"));
+        unsupportedTypes.forEach((type, count) -> reasons.add("tensor type " + type + " (" + count + (count == 1 ? " tensor" : " tensors")
+                + ") is not supported yet (supported: " + Arrays.stream(GgmlType.values()).filter(Matrix::supports).map(GgmlType::name)
+                .collect(Collectors.joining(", ")) + ")"));
         known.flatMap(a -> ModelConfig.unsupportedReason(file.metadata(), a)).ifPresent(reasons::add);
         if (bert) BertConfig.unsupportedReason(file.metadata()).ifPresent(reasons::add);
         Tokenizers.unsupportedReason(file.metadata()).ifPresent(reason -> reasons.add("tokenizer: " + reason));

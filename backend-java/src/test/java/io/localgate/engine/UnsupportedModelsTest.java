@@ -7,12 +7,15 @@ import io.localgate.backend.Capability;
 import io.localgate.backend.ModelLoadException;
 import io.localgate.backend.ModelSpec;
 import io.localgate.backend.Pooling;
+import io.localgate.engine.gguf.GgmlType;
+import io.localgate.engine.gguf.GgufFile;
+import io.localgate.engine.gguf.GgufTensor;
+import io.localgate.engine.gguf.GgufWriter;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 /** Files this engine cannot run are described with what it lacks, and refused with UNSUPPORTED naming it. */
 class UnsupportedModelsTest {
@@ -20,20 +23,49 @@ class UnsupportedModelsTest {
     @TempDir
     Path tmp;
 
-    @ParameterizedTest
-    @CsvSource(delimiter = '|', textBlock = """
-            stories260K-q4_1.gguf         | tensor type Q4_1 (31 tensors) is not supported yet
-            TinyStories-656K-Q2_K.gguf    | tensor type IQ4_NL (14 tensors) is not supported yet
-            """)
-    void describeAndLoadNameWhatIsUnsupported(String file, String reason) throws Exception {
-        var backend = JavaBackendTest.backend();
-        var spec = ModelSpec.of("m", SharedModels.model(file));
-        var info = backend.describe(spec);
-        assertThat(info.supported()).isFalse();
-        assertThat(info.unsupported()).anySatisfy(r -> assertThat(r).contains(reason));
-        assertThatThrownBy(() -> backend.load(spec))
+    /** An encoder whose pooling gives one vector per token (NONE) cannot serve {@code /v1/embeddings}. */
+    @Test
+    void anEncoderWithoutPoolingIsNamedUnsupported() throws Exception {
+        Path copy = tmp.resolve("minilm-no-pooling.gguf");
+        try (GgufFile file = GgufFile.open(SharedModels.model("all-MiniLM-L6-v2-Q4_K_M.gguf"))) {
+            var writer = new GgufWriter();
+            file.metadata().entries().forEach(writer::put);
+            writer.putUInt32("bert.pooling_type", Pooling.NONE.llamaValue());
+            for (GgufTensor t : file.tensors()) writer.addTensor(t.name(), t.type(), t.shape(), file.data(t));
+            writer.write(copy);
+        }
+        var spec = ModelSpec.of("m", copy);
+        var info = JavaBackendTest.backend().describe(spec);
+        assertThat(info.unsupported()).containsExactly("pooling type 0 does not give one vector per text (supported: mean, cls, last)");
+        assertThatThrownBy(() -> JavaBackendTest.backend().load(spec))
                 .isInstanceOfSatisfying(ModelLoadException.class, e -> assertThat(e.reason()).isEqualTo(ModelLoadException.Reason.UNSUPPORTED))
-                .hasMessageContaining(reason);
+                .hasMessageContaining("pooling type 0");
+    }
+
+    /** No shared model holds a type we lack any more: a copy of one with a tensor retyped to MXFP4 does. */
+    @Test
+    void aTensorTypeWeLackIsNamedWithTheOnesWeHave() throws Exception {
+        Path copy = tmp.resolve("mxfp4.gguf");
+        try (GgufFile file = GgufFile.open(SharedModels.model("stories260K.gguf")); Arena arena = Arena.ofConfined()) {
+            var writer = new GgufWriter();
+            file.metadata().entries().forEach(writer::put);
+            for (GgufTensor t : file.tensors()) {
+                if (t.name().equals("blk.0.attn_q.weight")) {
+                    writer.addTensor(t.name(), GgmlType.MXFP4, t.shape(), arena.allocate(GgmlType.MXFP4.byteSize(t.elementCount())));
+                } else {
+                    writer.addTensor(t.name(), t.type(), t.shape(), file.data(t));
+                }
+            }
+            writer.write(copy);
+        }
+        var spec = ModelSpec.of("m", copy);
+        var info = JavaBackendTest.backend().describe(spec);
+        assertThat(info.supported()).isFalse();
+        assertThat(info.unsupported()).containsExactly("tensor type MXFP4 (1 tensor) is not supported yet (supported: "
+                + "F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, BF16)");
+        assertThatThrownBy(() -> JavaBackendTest.backend().load(spec))
+                .isInstanceOfSatisfying(ModelLoadException.class, e -> assertThat(e.reason()).isEqualTo(ModelLoadException.Reason.UNSUPPORTED))
+                .hasMessageContaining("MXFP4");
     }
 
     @Test

@@ -64,16 +64,12 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             int sums = xBase / 16;
             IntVector acc = QuantBlocks.zero();
             int minSum = 0;
-            for (int j = 0; j < 4; j++) {
-                ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * j);
-                int scaleLow = QuantBlocks.scaleMinK4(data, offset + 4, 2 * j, false);
-                int scaleHigh = QuantBlocks.scaleMinK4(data, offset + 4, 2 * j + 1, false);
-                acc = QuantBlocks.dotScaled(QuantBlocks.low(packed), ByteVector.fromArray(B32_LANES, xq, xBase + 64 * j), scaleLow, acc);
-                acc = QuantBlocks.dotScaled(QuantBlocks.high(packed), ByteVector.fromArray(B32_LANES, xq, xBase + 64 * j + 32), scaleHigh, acc);
-                for (int s = 2 * j; s < 2 * j + 2; s++) {
-                    minSum += QuantBlocks.scaleMinK4(data, offset + 4, s, true) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
-                }
-                if (scaleEach64) {
+            for (int s = 0; s < 8; s++) {
+                // sub-block s: the low (even s) or high (odd s) nibbles of bytes 32 * (s / 2) ..
+                ByteVector w = QuantBlocks.bytes(data, offset + 16 + 32L * (s >> 1)).lanewise(VectorOperators.LSHR, 4 * (s & 1)).and((byte) 0x0F);
+                acc = QuantBlocks.dotScaled(w, ByteVector.fromArray(B32_LANES, xq, xBase + 32 * s), QuantBlocks.scaleMinK4(data, offset + 4, s, false), acc);
+                minSum += QuantBlocks.scaleMinK4(data, offset + 4, s, true) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
+                if (scaleEach64 && (s & 1) == 1) {
                     sum = Math.fma(acc.reduceLanes(VectorOperators.ADD), d, sum);
                     mins = Math.fma(minSum, dmin, mins);
                     acc = QuantBlocks.zero();

@@ -6,7 +6,6 @@ import static io.localgate.engine.tensor.Simd.SHORT;
 
 import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -51,7 +50,7 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements Matr
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
             ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK);
-            FloatVector lanes = (FloatVector) Simd.dot4Lanes(unpack(offset), x).convert(VectorOperators.I2F, 0);
+            FloatVector lanes = (FloatVector) QuantBlocks.dotInFours(unpack(offset), x).convert(VectorOperators.I2F, 0);
             acc = lanes.fma(FloatVector.broadcast(F8_LANES, scale), acc);
         }
         return Simd.sum8(acc);
@@ -60,7 +59,7 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements Matr
     /** A block's 32 values (five bits minus 16) in element order. */
     private ByteVector unpack(long blockOffset) {
         return QuantBlocks.nibbles(data, blockOffset + 6)
-                .lanewise(VectorOperators.OR, (byte) 0x10, QuantBlocks.highBits(data, blockOffset + 2))
+                .or(QuantBlocks.highBits(data, blockOffset + 2))
                 .sub((byte) 16);
     }
 
@@ -71,7 +70,7 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements Matr
         for (int k = 0; k < blocks; k++) {
             long block = rowOffset + (long) k * BLOCK_BYTES;
             float d = HalfFloat.f16ToF32(data.get(SHORT, block));
-            int qh = data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(Simd.LE), block + 2);
+            int qh = data.get(QuantBlocks.INT, block + 2);
             for (int j = 0; j < BLOCK / 2; j++) {
                 int packed = QuantBlocks.byteAt(data, block + 6 + j);
                 int x0 = ((packed & 0x0F) | (((qh >>> j) << 4) & 0x10)) - 16;

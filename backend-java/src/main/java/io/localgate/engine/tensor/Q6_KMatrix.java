@@ -12,7 +12,6 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -24,7 +23,6 @@ import jdk.incubator.vector.VectorOperators;
 public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matrix {
 
     static final int BLOCK_BYTES = 210;
-    private static final VectorMask<Integer> UPPER_HALF = I8_LANES.indexInRange(-4, 4);
 
     @Override
     public GgmlType type() {
@@ -63,17 +61,15 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             int xBase = (xBlock + k) * QK_K;
             IntVector sumi = IntVector.zero(I8_LANES);
-            for (int half = 0; half < 2; half++) {
-                long ql = offset + 64L * half;
-                ByteVector low0 = QuantBlocks.bytes(data, ql);
-                ByteVector low1 = QuantBlocks.bytes(data, ql + 32);
-                ByteVector high = QuantBlocks.bytes(data, offset + 128 + 32L * half);
-                long scales = offset + 192 + 8L * half;
-                int x = xBase + 128 * half;
-                sumi = run(QuantBlocks.low(low0), high, 0, xq, x, scales, sumi);
-                sumi = run(QuantBlocks.low(low1), high, 2, xq, x + 32, scales + 2, sumi);
-                sumi = run(QuantBlocks.high(low0), high, 4, xq, x + 64, scales + 4, sumi);
-                sumi = run(QuantBlocks.high(low1), high, 6, xq, x + 96, scales + 6, sumi);
+            // eight runs of 32: per half of 128, low nibbles of bytes 0..31, of 32..63, then their high nibbles
+            for (int run = 0; run < 8; run++) {
+                int half = run >> 2;
+                int m = run & 3;
+                ByteVector low = QuantBlocks.bytes(data, offset + 64L * half + 32L * (m & 1)).lanewise(VectorOperators.LSHR, 4 * (m >> 1)).and((byte) 0x0F);
+                ByteVector high = QuantBlocks.bytes(data, offset + 128 + 32L * half).lanewise(VectorOperators.LSHR, 2 * m).and((byte) 3);
+                long scales = offset + 192 + 8L * half + 2L * m;
+                sumi = QuantBlocks.dotEightLanes(low.or(high.lanewise(VectorOperators.LSHL, 4)), ByteVector.fromArray(B32_LANES, xq, xBase + 32 * run),
+                        scale(scales), scale(scales + 1), sumi);
             }
             int sums = xBase / 16;
             for (int l = 0; l < 8; l++) {
@@ -84,14 +80,6 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8_LANES, d), acc);
         }
         return Simd.sum8(acc);
-    }
-
-    /** 32 elements (four low bits, two high bits from {@code high} at {@code shift}, unsigned) in eight lanes of four, two scales of 16. */
-    private IntVector run(ByteVector low, ByteVector high, int shift, byte[] xq, int x, long scales, IntVector sumi) {
-        ByteVector w = low.or(high.lanewise(VectorOperators.LSHR, shift).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-        IntVector lanes = Simd.dot4Lanes(w, ByteVector.fromArray(B32_LANES, xq, x));
-        IntVector scale = IntVector.broadcast(I8_LANES, scale(scales)).blend(scale(scales + 1), UPPER_HALF);
-        return sumi.add(lanes.mul(scale));
     }
 
     private int scale(long offset) {

@@ -3,6 +3,7 @@ package io.localgate.engine.tensor;
 import static io.localgate.engine.tensor.Simd.B16_LANES;
 import static io.localgate.engine.tensor.Simd.B32_LANES;
 import static io.localgate.engine.tensor.Simd.I16_LANES;
+import static io.localgate.engine.tensor.Simd.I8_LANES;
 import static io.localgate.engine.tensor.Simd.LE;
 import static io.localgate.engine.tensor.Simd.S16_LANES;
 
@@ -23,17 +24,11 @@ final class QuantBlocks {
 
     private static final VectorShuffle<Byte> TWICE = VectorShuffle.fromOp(B32_LANES, i -> i % 16);
     private static final ByteVector NIBBLE_SHIFTS = ByteVector.zero(B32_LANES).blend((byte) 4, B32_LANES.indexInRange(-16, 16));
-    /** Lane {@code e} takes the byte holding bit {@code e} of a little-endian 32-bit word. */
-    private static final VectorShuffle<Byte> BIT_BYTES = VectorShuffle.fromOp(B32_LANES, i -> i / 8);
-    private static final ByteVector BIT_MASKS = ByteVector.fromArray(B32_LANES, bitMasks(), 0);
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    private static final IntVector NIBBLE_POSITIONS = IntVector.fromArray(I8_LANES, new int[] {0, 4, 8, 12, 16, 20, 24, 28}, 0);
+    private static final VectorMask<Integer> UPPER_HALF = I8_LANES.indexInRange(-4, 4);
 
     private QuantBlocks() {
-    }
-
-    private static byte[] bitMasks() {
-        byte[] masks = new byte[32];
-        for (int i = 0; i < 32; i++) masks[i] = (byte) (1 << (i % 8));
-        return masks;
     }
 
     /** The 32 nibbles of a 16-byte block in element order (byte {@code j}: low nibble element j, high nibble j + 16), 0..15. */
@@ -43,11 +38,15 @@ final class QuantBlocks {
         return packed.lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and((byte) 0x0F);
     }
 
-    /** Lane {@code e} set where bit {@code e} of the little-endian word at {@code offset} is: the fifth bits of Q5_0/Q5_1. */
-    static VectorMask<Byte> highBits(MemorySegment data, long offset) {
-        int bits = data.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE), offset);
-        ByteVector bytes = IntVector.broadcast(Simd.I8_LANES, bits).reinterpretAsBytes().rearrange(BIT_BYTES);
-        return bytes.and(BIT_MASKS).compare(VectorOperators.NE, (byte) 0);
+    /**
+     * The fifth bits of Q5_0/Q5_1 as values: lane {@code e} is 16 where bit {@code e} of the little-endian word
+     * at {@code offset} is set, else 0. Int lane {@code l} takes bits {@code 4l..4l+3} and spreads them over
+     * its four bytes with one multiplication (the shifted copies do not overlap, so nothing carries).
+     */
+    static ByteVector highBits(MemorySegment data, long offset) {
+        int bits = data.get(INT, offset);
+        IntVector nibbles = IntVector.broadcast(I8_LANES, bits).lanewise(VectorOperators.LSHR, NIBBLE_POSITIONS).and(0xF);
+        return nibbles.mul(0x0020_4081).and(0x0101_0101).lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
     }
 
     /** 32 bytes as they are. */
@@ -74,11 +73,28 @@ final class QuantBlocks {
         return acc.add(ints(products).mul(scale));
     }
 
-    /** Adds {@code scaleA * (w · x)} over lanes 0..15 and {@code scaleB * (w · x)} over lanes 16..31 to 16 int lanes. */
-    static IntVector dotHalves(ByteVector w, ByteVector x, int scaleA, int scaleB, IntVector acc) {
-        IntVector first = ints(shorts(w, 0).mul(shorts(x, 0)));
-        IntVector second = ints(shorts(w, 1).mul(shorts(x, 1)));
-        return acc.add(first.mul(scaleA)).add(second.mul(scaleB));
+    /**
+     * Adds the eight lanes of x86's {@code maddubs} + {@code madd} for 32 weights (unsigned or signed, at
+     * most 6 bits) against 32 activations: lane {@code l} is {@code scale * (w · x)} over elements
+     * {@code 4l..4l+3}, with {@code scaleA} for elements 0..15 and {@code scaleB} for 16..31.
+     */
+    static IntVector dotEightLanes(ByteVector w, ByteVector x, int scaleA, int scaleB, IntVector acc) {
+        IntVector scale = IntVector.broadcast(I8_LANES, scaleA).blend(scaleB, UPPER_HALF);
+        return acc.add(dotInFours(w, x).mul(scale));
+    }
+
+    /**
+     * Lane {@code l} of the result is {@code w · x} over elements {@code 4l..4l+3} (x86's {@code vpdpbusd}),
+     * exact for weights of at most 7 bits: both are regrouped so that element {@code 4l + q} sits in short
+     * lane {@code l + 8q}, the products of quarters 0+2 and 1+3 are summed in 16 bits, then the halves in 32.
+     */
+    static IntVector dotInFours(ByteVector w, ByteVector x) {
+        ByteVector rw = w.rearrange(Simd.QUARTERS);
+        ByteVector rx = x.rearrange(Simd.QUARTERS);
+        ShortVector pairs = shorts(rw, 0).mul(shorts(rx, 0)).add(shorts(rw, 1).mul(shorts(rx, 1)));
+        IntVector low = (IntVector) pairs.convertShape(VectorOperators.S2I, I8_LANES, 0);
+        IntVector high = (IntVector) pairs.convertShape(VectorOperators.S2I, I8_LANES, 1);
+        return low.add(high);
     }
 
     /** The 16 lanes of a K-quant superblock's integer sum so far. */

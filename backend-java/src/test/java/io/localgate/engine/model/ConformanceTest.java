@@ -30,7 +30,7 @@ class ConformanceTest {
             "stories260K.gguf", "stories260K-f16.gguf", "stories260K-bf16.gguf", "stories260K-q8_0.gguf",
             "stories260K-q4_0.gguf", "TinyStories-656K-Q8_0.gguf", "llama-2-tiny-random.gguf",
             "synth-llama3-q8_0.gguf", "synth-qwen2-q4_0.gguf", "synth-llama-spm-f16.gguf",
-            "stories260K-q4_k_m.gguf", "synth-llama-spm-q4_k_m.gguf");
+            "stories260K-q4_1.gguf", "stories260K-q4_k_m.gguf", "TinyStories-656K-Q2_K.gguf", "synth-llama-spm-q4_k_m.gguf");
 
     static Stream<Arguments> cases() throws IOException {
         var mapper = new ObjectMapper();

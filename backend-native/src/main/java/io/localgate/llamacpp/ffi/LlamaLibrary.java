@@ -149,7 +149,7 @@ public final class LlamaLibrary {
      * The library file for {@code name} in the folder: {@code libNAME.so} (a build of one's own; {@code .dylib},
      * {@code NAME.dll}), or node-llama-cpp's versioned {@code libNAME.v0.4.0.so}.
      */
-    private static Path find(Path dir, String name, String source) {
+    static Path find(Path dir, String name, String source) {
         Path plain = dir.resolve(System.mapLibraryName(name));
         if (Files.isRegularFile(plain)) return plain;
         Pattern versioned = Pattern.compile("(lib)?" + Pattern.quote(name) + "\\.v[0-9][^/\\\\]*\\.(so|dylib|dll)");
