@@ -2,11 +2,14 @@ package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.ActivationQuants.QK_K;
 import static io.localgate.engine.tensor.Simd.B32_LANES;
+import static io.localgate.engine.tensor.Simd.F8_LANES;
+import static io.localgate.engine.tensor.Simd.I8_LANES;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
 import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -32,9 +35,11 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
     }
 
     /**
-     * llama.cpp repacks Q4_K matrices (rows a multiple of 8 on x86) and multiplies groups of four input rows
-     * with its gemm kernel, which scales every 64 elements, and the rows left over with its gemv kernel,
-     * which scales each superblock once. Both are followed here; the integer sums are the same either way.
+     * llama.cpp repacks Q4_K matrices whose row count is a multiple of 8 and multiplies groups of four input
+     * rows with its gemm kernel, which scales every 64 elements, and the rows left over with its gemv kernel,
+     * which scales each superblock once; other matrices go through AVX2 {@code vec_dot_q4_K_q8_K}, eight
+     * integer lanes scaled into eight float lanes and the mins in four. All three are followed here; the
+     * integer sums are the same in each.
      */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
@@ -44,10 +49,13 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         int batch = input.rows();
         int inGroupsOfFour = batch - batch % 4;
         int blocks = cols / QK_K;
+        boolean repacked = rows % 8 == 0;
         for (int r = rowFrom; r < rowTo; r++) {
             long rowOffset = (long) r * blocks * BLOCK_BYTES;
             for (int b = 0; b < batch; b++) {
-                out[b * rows + r] = dot(rowOffset, blocks, xq, xd, xs, b * blocks, b < inGroupsOfFour);
+                out[b * rows + r] = repacked
+                        ? dot(rowOffset, blocks, xq, xd, xs, b * blocks, b < inGroupsOfFour)
+                        : dotInLanes(rowOffset, blocks, xq, xd, xs, b * blocks);
             }
         }
     }
@@ -55,6 +63,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
     private float dot(long rowOffset, int blocks, byte[] xq, float[] xd, short[] xs, int xBlock, boolean scaleEach64) {
         float sum = 0f;
         float mins = 0f;
+        int[] scales = new int[4];
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             int xBase = (xBlock + k) * QK_K;
@@ -62,17 +71,19 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             float d = HalfFloat.f16ToF32(data.get(SHORT, offset)) * yd;
             float dmin = HalfFloat.f16ToF32(data.get(SHORT, offset + 2)) * yd;
             int sums = xBase / 16;
-            IntVector acc = QuantBlocks.zero();
+            QuantBlocks.scalesMinsK4(data, offset + 4, scales);
+            IntVector acc = IntVector.zero(I8_LANES);
             int minSum = 0;
             for (int s = 0; s < 8; s++) {
                 // sub-block s: the low (even s) or high (odd s) nibbles of bytes 32 * (s / 2) ..
                 ByteVector w = QuantBlocks.bytes(data, offset + 16 + 32L * (s >> 1)).lanewise(VectorOperators.LSHR, 4 * (s & 1)).and((byte) 0x0F);
-                acc = QuantBlocks.dotScaled(w, ByteVector.fromArray(B32_LANES, xq, xBase + 32 * s), QuantBlocks.scaleMinK4(data, offset + 4, s, false), acc);
-                minSum += QuantBlocks.scaleMinK4(data, offset + 4, s, true) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
+                int scale = QuantBlocks.byteOf(scales, 0, s);
+                acc = QuantBlocks.dotEightLanes(w, ByteVector.fromArray(B32_LANES, xq, xBase + 32 * s), scale, scale, acc);
+                minSum += QuantBlocks.byteOf(scales, 2, s) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
                 if (scaleEach64 && (s & 1) == 1) {
                     sum = Math.fma(acc.reduceLanes(VectorOperators.ADD), d, sum);
                     mins = Math.fma(minSum, dmin, mins);
-                    acc = QuantBlocks.zero();
+                    acc = IntVector.zero(I8_LANES);
                     minSum = 0;
                 }
             }
@@ -82,6 +93,33 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             }
         }
         return sum - mins;
+    }
+
+    private float dotInLanes(long rowOffset, int blocks, byte[] xq, float[] xd, short[] xs, int xBlock) {
+        FloatVector acc = FloatVector.zero(F8_LANES);
+        float[] minLanes = new float[4];
+        int[] scales = new int[4];
+        for (int k = 0; k < blocks; k++) {
+            long offset = rowOffset + (long) k * BLOCK_BYTES;
+            int xBase = (xBlock + k) * QK_K;
+            float d = xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset));
+            float dmin = -xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
+            QuantBlocks.scalesMinsK4(data, offset + 4, scales);
+            int sums = xBase / 16;
+            for (int t = 0; t < 4; t++) {
+                int products = 0;
+                for (int s = 2 * t; s < 2 * t + 2; s++) products += QuantBlocks.byteOf(scales, 2, s) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
+                minLanes[t] = Math.fma(dmin, products, minLanes[t]);
+            }
+            IntVector sumi = IntVector.zero(I8_LANES);
+            for (int s = 0; s < 8; s++) {
+                ByteVector w = QuantBlocks.bytes(data, offset + 16 + 32L * (s >> 1)).lanewise(VectorOperators.LSHR, 4 * (s & 1)).and((byte) 0x0F);
+                int scale = QuantBlocks.byteOf(scales, 0, s);
+                sumi = QuantBlocks.dotEightLanes(w, ByteVector.fromArray(B32_LANES, xq, xBase + 32 * s), scale, scale, sumi);
+            }
+            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8_LANES, d), acc);
+        }
+        return Simd.sum8(acc) + ((minLanes[0] + minLanes[2]) + (minLanes[1] + minLanes[3]));
     }
 
     @Override

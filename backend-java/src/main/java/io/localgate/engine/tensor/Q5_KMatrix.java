@@ -52,23 +52,23 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Matr
     private float dot(long rowOffset, int blocks, byte[] xq, float[] xd, short[] xs, int xBlock) {
         FloatVector acc = FloatVector.zero(F8_LANES);
         float mins = 0f;
+        int[] scales = new int[4];
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             int xBase = (xBlock + k) * QK_K;
             float d = xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset));
             float dmin = -xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
             int sums = xBase / 16;
+            QuantBlocks.scalesMinsK4(data, offset + 4, scales);
             int minSum = 0;
-            for (int s = 0; s < 8; s++) {
-                minSum += QuantBlocks.scaleMinK4(data, offset + 4, s, true) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
-            }
+            for (int s = 0; s < 8; s++) minSum += QuantBlocks.byteOf(scales, 2, s) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
             mins = Math.fma(dmin, minSum, mins);
             IntVector sumi = IntVector.zero(I8_LANES);
             for (int s = 0; s < 8; s++) {
                 // sub-block s: the low (even s) or high (odd s) nibbles of bytes 32 * (s / 2) .., fifth bits from bit s
                 ByteVector low = QuantBlocks.bytes(data, offset + 48 + 32L * (s >> 1)).lanewise(VectorOperators.LSHR, 4 * (s & 1)).and((byte) 0x0F);
                 ByteVector fifth = QuantBlocks.bytes(data, offset + 16).lanewise(VectorOperators.LSHR, s).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
-                int scale = QuantBlocks.scaleMinK4(data, offset + 4, s, false);
+                int scale = QuantBlocks.byteOf(scales, 0, s);
                 sumi = QuantBlocks.dotEightLanes(low.or(fifth), ByteVector.fromArray(B32_LANES, xq, xBase + 32 * s), scale, scale, sumi);
             }
             acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8_LANES, d), acc);

@@ -2,7 +2,6 @@ package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.Simd.B16_LANES;
 import static io.localgate.engine.tensor.Simd.B32_LANES;
-import static io.localgate.engine.tensor.Simd.I16_LANES;
 import static io.localgate.engine.tensor.Simd.I8_LANES;
 import static io.localgate.engine.tensor.Simd.LE;
 import static io.localgate.engine.tensor.Simd.S16_LANES;
@@ -17,8 +16,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 
 /**
- * Unpacking and integer dot products shared by the 4/5/6-bit block types: 32 weights at a time become a
- * {@link ByteVector} of small signed values, multiplied with 32 activation quants in exact integer lanes.
+ * Unpacking and integer dot products shared by the quantized block types: 32 weights at a time become a
+ * {@link ByteVector} of small values, multiplied with 32 activation quants in exact integer lanes.
  */
 final class QuantBlocks {
 
@@ -54,25 +53,6 @@ final class QuantBlocks {
         return ByteVector.fromMemorySegment(B32_LANES, data, offset, LE);
     }
 
-    /** Low nibbles of 32 bytes. */
-    static ByteVector low(ByteVector packed) {
-        return packed.and((byte) 0x0F);
-    }
-
-    /** High nibbles of 32 bytes. */
-    static ByteVector high(ByteVector packed) {
-        return packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-    }
-
-    /**
-     * Adds {@code scale * (w · x)} for 32 weights of one scale to 16 int lanes. The pairwise sums stay
-     * within 16 bits for weights of at most 6 bits against 8-bit activations.
-     */
-    static IntVector dotScaled(ByteVector w, ByteVector x, int scale, IntVector acc) {
-        ShortVector products = shorts(w, 0).mul(shorts(x, 0)).add(shorts(w, 1).mul(shorts(x, 1)));
-        return acc.add(ints(products).mul(scale));
-    }
-
     /**
      * Adds the eight lanes of x86's {@code maddubs} + {@code madd} for 32 weights (unsigned or signed, at
      * most 6 bits) against 32 activations: lane {@code l} is {@code scale * (w · x)} over elements
@@ -85,8 +65,9 @@ final class QuantBlocks {
 
     /**
      * Lane {@code l} of the result is {@code w · x} over elements {@code 4l..4l+3} (x86's {@code vpdpbusd}),
-     * exact for weights of at most 7 bits: both are regrouped so that element {@code 4l + q} sits in short
-     * lane {@code l + 8q}, the products of quarters 0+2 and 1+3 are summed in 16 bits, then the halves in 32.
+     * exact while {@code |w| <= 127} (two products then fit 16 bits): both are regrouped so that element
+     * {@code 4l + q} sits in short lane {@code l + 8q}, the products of quarters 0+2 and 1+3 are summed in 16
+     * bits, then the halves in 32.
      */
     static IntVector dotInFours(ByteVector w, ByteVector x) {
         ByteVector rw = w.rearrange(Simd.QUARTERS);
@@ -97,17 +78,8 @@ final class QuantBlocks {
         return low.add(high);
     }
 
-    /** The 16 lanes of a K-quant superblock's integer sum so far. */
-    static IntVector zero() {
-        return IntVector.zero(I16_LANES);
-    }
-
     private static ShortVector shorts(ByteVector v, int part) {
         return (ShortVector) v.convertShape(VectorOperators.B2S, S16_LANES, part);
-    }
-
-    private static IntVector ints(ShortVector v) {
-        return (IntVector) v.convertShape(VectorOperators.S2I, I16_LANES, 0);
     }
 
     /**
@@ -118,6 +90,26 @@ final class QuantBlocks {
         if (j < 4) return byteAt(data, offset + j + (mins ? 4 : 0)) & 63;
         int low = byteAt(data, offset + j + 4);
         return (mins ? low >>> 4 : low & 0x0F) | ((byteAt(data, offset + j - (mins ? 0 : 4)) >>> 6) << 4);
+    }
+
+    /**
+     * The eight 6-bit scales and eight mins of a Q4_K/Q5_K superblock from its 12 scale bytes at
+     * {@code offset}, as ggml unpacks them: scale {@code s} is byte {@code s} of {@code words[0..1]}, min
+     * {@code s} byte {@code s} of {@code words[2..3]} (little-endian).
+     */
+    static void scalesMinsK4(MemorySegment data, long offset, int[] words) {
+        int a = data.get(INT, offset);
+        int b = data.get(INT, offset + 4);
+        int c = data.get(INT, offset + 8);
+        words[0] = a & 0x3F3F_3F3F;
+        words[1] = (c & 0x0F0F_0F0F) | (((a >>> 6) & 0x0303_0303) << 4);
+        words[2] = b & 0x3F3F_3F3F;
+        words[3] = ((c >>> 4) & 0x0F0F_0F0F) | (((b >>> 6) & 0x0303_0303) << 4);
+    }
+
+    /** Byte {@code i} (of 8) of two little-endian words, unsigned. */
+    static int byteOf(int[] words, int first, int i) {
+        return (words[first + (i >> 2)] >>> (8 * (i & 3))) & 0xFF;
     }
 
     /** Unsigned byte. */

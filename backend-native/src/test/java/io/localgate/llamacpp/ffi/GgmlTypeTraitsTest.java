@@ -119,11 +119,11 @@ class GgmlTypeTraitsTest {
     }
 
     /**
-     * One weight row (llama.cpp does not repack a matrix of one row) against one activation row, for every
-     * type whose unrepacked kernel we follow: the same float as the CPU backend's {@code vec_dot}.
+     * One weight row (llama.cpp does not repack a matrix of one row) against one activation row: the same
+     * float as the CPU backend's {@code vec_dot}.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void productsAreTheCpuBackendsVecDotBitForBit(GgmlType type) {
         var random = new Random(type.id());
         int[] widths = type.blockSize() == 32 ? new int[] {32, 96, 800, 4096} : new int[] {256, 768, 2048, 4096};
