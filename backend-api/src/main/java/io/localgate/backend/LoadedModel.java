@@ -1,5 +1,7 @@
 package io.localgate.backend;
 
+import java.util.List;
+
 /** A model in memory, ready to serve. Thread-safe: many requests submit at once. */
 public interface LoadedModel extends AutoCloseable {
 
@@ -24,6 +26,21 @@ public interface LoadedModel extends AutoCloseable {
      */
     default ModelStats stats() {
         return new ModelStats(0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    /**
+     * Embeds each input (token ids, special tokens included as the model expects them) into one
+     * L2-normalised vector, pooled as {@link ModelInfo#pooling()} says. Blocks until done; call it off
+     * any event loop. Models without {@link Capability#EMBEDDINGS} throw.
+     *
+     * @throws UnsupportedOperationException when this model does not produce embeddings
+     * @throws IllegalArgumentException      when an input is empty, longer than {@link #contextSize()}, or names
+     *                                       tokens out of range
+     * @throws IllegalStateException         when the model has been closed
+     */
+    default List<Embedding> embed(List<int[]> inputs) {
+        throw new UnsupportedOperationException("the model " + info().name().orElse(info().architecture())
+                + " does not produce embeddings");
     }
 
     /** Frees the model's memory; running generations end with an error. */

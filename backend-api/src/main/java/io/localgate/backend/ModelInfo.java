@@ -19,6 +19,8 @@ import java.util.Set;
  * @param eosToken          the text of the end-of-sequence token, when there is one
  * @param capabilities      what the model can do once loaded
  * @param unsupported       what this backend cannot run in the file (empty when it can load it)
+ * @param pooling           how {@link LoadedModel#embed} pools token states into one vector; empty when the
+ *                          model does not produce embeddings (required when it does)
  */
 public record ModelInfo(
         String architecture,
@@ -32,11 +34,23 @@ public record ModelInfo(
         Optional<String> bosToken,
         Optional<String> eosToken,
         Set<Capability> capabilities,
-        List<String> unsupported) {
+        List<String> unsupported,
+        Optional<Pooling> pooling) {
 
     public ModelInfo {
         capabilities = Set.copyOf(capabilities);
         unsupported = List.copyOf(unsupported);
+        if (pooling.isPresent() && !capabilities.contains(Capability.EMBEDDINGS)) {
+            throw new IllegalArgumentException("a pooling type (" + pooling.get() + ") for a model without embeddings");
+        }
+    }
+
+    /** Without a pooling type (a model that produces no embeddings). */
+    public ModelInfo(String architecture, Optional<String> name, int trainContextLength, int vocabSize, int embeddingLength,
+                     long parameterCount, String fileType, Optional<String> chatTemplate, Optional<String> bosToken,
+                     Optional<String> eosToken, Set<Capability> capabilities, List<String> unsupported) {
+        this(architecture, name, trainContextLength, vocabSize, embeddingLength, parameterCount, fileType, chatTemplate,
+                bosToken, eosToken, capabilities, unsupported, Optional.empty());
     }
 
     public boolean supported() {

@@ -11,6 +11,10 @@ import io.localgate.engine.gguf.GgufFile;
 import io.localgate.engine.grammar.TokenTrie;
 import io.localgate.engine.kv.KvCache;
 import io.localgate.engine.model.Architecture;
+import io.localgate.engine.model.BertConfig;
+import io.localgate.engine.model.BertEncoder;
+import io.localgate.engine.model.BertWeights;
+import io.localgate.engine.model.DecoderEmbedder;
 import io.localgate.engine.model.ModelConfig;
 import io.localgate.engine.model.ModelWeights;
 import io.localgate.engine.model.Transformer;
@@ -57,6 +61,11 @@ public final class JavaBackend implements Backend {
         try {
             ModelInfo info = describe(spec, file);
             if (!info.supported()) throw unsupported(spec, String.join("; ", info.unsupported()), null);
+            if (info.architecture().equals(BertConfig.ARCHITECTURE)) {
+                LoadedModel encoder = loadEncoder(spec, file, info);
+                loaded = true;
+                return encoder;
+            }
             Architecture architecture = Architecture.named(info.architecture()).orElseThrow();
             ModelConfig config = ModelConfig.from(file, architecture);
             ModelWeights weights = ModelWeights.load(file, config);
@@ -71,7 +80,8 @@ public final class JavaBackend implements Backend {
             var transformer = new Transformer(config, weights, pool, stepTokens, parallel);
             var scheduler = new Scheduler(spec.id(), transformer, cache, tokenizer::isEndOfGeneration, stepTokens,
                     TokenTrie.lazy(tokenizer));
-            var model = new JavaModel(info, tokenizer, file, pool, cache, scheduler);
+            var model = new JavaModel(info, tokenizer, file, pool, cache, scheduler, () -> new DecoderEmbedder(config, weights,
+                    new WorkerPool("localgate-" + spec.id() + "-embed", threads), contextSize, stepTokens));
             long kvBytes = 4L * config.layers() * config.kvDim() * contextSize * parallel;
             LOG.log(System.Logger.Level.INFO, () -> "java loaded " + spec.id() + ": context " + contextSize + " x " + parallel
                     + " sequences (KV cache " + (kvBytes >> 20) + " MiB), " + stepTokens + " rows per step, " + threads + " threads");
@@ -87,6 +97,22 @@ public final class JavaBackend implements Backend {
                 if (cache != null) cache.close();
                 file.close();
             }
+        }
+    }
+
+    /** A BERT embedding model: no KV cache or scheduler, a context of at most the model's positions. */
+    private static LoadedModel loadEncoder(ModelSpec spec, GgufFile file, ModelInfo info) {
+        BertConfig config = BertConfig.from(file);
+        BertWeights weights = BertWeights.load(file, config);
+        Tokenizer tokenizer = Tokenizers.fromGguf(file.metadata());
+        int contextSize = Math.min(spec.contextSize() > 0 ? spec.contextSize() : config.trainContextLength(), config.trainContextLength());
+        int threads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
+        WorkerPool pool = new WorkerPool("localgate-" + spec.id(), threads);
+        try {
+            return new JavaEncoderModel(info, tokenizer, file, pool, new BertEncoder(config, weights, pool, contextSize));
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
         }
     }
 

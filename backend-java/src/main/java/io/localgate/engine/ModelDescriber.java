@@ -2,12 +2,15 @@ package io.localgate.engine;
 
 import io.localgate.backend.Capability;
 import io.localgate.backend.ModelInfo;
+import io.localgate.backend.Pooling;
 import io.localgate.engine.gguf.GgmlType;
 import io.localgate.engine.gguf.GgufException;
 import io.localgate.engine.gguf.GgufFile;
 import io.localgate.engine.gguf.GgufMetadata;
 import io.localgate.engine.gguf.GgufTensor;
 import io.localgate.engine.model.Architecture;
+import io.localgate.engine.model.BertConfig;
+import io.localgate.engine.model.BertWeights;
 import io.localgate.engine.model.ModelConfig;
 import io.localgate.engine.model.ModelWeights;
 import io.localgate.engine.model.UnsupportedModelException;
@@ -53,6 +56,10 @@ final class ModelDescriber {
         String p = architecture + ".";
         List<String> unsupported = unsupported(file, architecture);
         boolean encoder = ENCODERS.contains(architecture);
+        // a decoder's embedding is its last hidden state (after the output norm) averaged over the tokens
+        Optional<Pooling> pooling = encoder
+                ? md.findInt(p + "pooling_type").filter(v -> v >= 0 && v < Pooling.values().length).map(Pooling::ofLlamaValue)
+                : Optional.of(Pooling.MEAN);
         return new ModelInfo(
                 architecture,
                 md.findString("general.name"),
@@ -64,16 +71,19 @@ final class ModelDescriber {
                 md.findString("tokenizer.chat_template"),
                 tokenText(md, "tokenizer.ggml.bos_token_id"),
                 tokenText(md, "tokenizer.ggml.eos_token_id"),
-                encoder ? Set.of(Capability.EMBEDDINGS) : Set.of(Capability.COMPLETION, Capability.CHAT),
-                unsupported);
+                encoder ? Set.of(Capability.EMBEDDINGS) : Set.of(Capability.COMPLETION, Capability.CHAT, Capability.EMBEDDINGS),
+                unsupported,
+                pooling.or(() -> Optional.of(Pooling.NONE)));
     }
 
     private static List<String> unsupported(GgufFile file, String architecture) {
         var reasons = new ArrayList<String>();
         Optional<Architecture> known = Architecture.named(architecture);
-        if (known.isEmpty()) {
+        boolean bert = architecture.equals(BertConfig.ARCHITECTURE);
+        if (known.isEmpty() && !bert) {
             reasons.add("architecture " + architecture + " is not supported (supported: "
-                    + Arrays.stream(Architecture.values()).map(Architecture::ggufName).collect(Collectors.joining(", ")) + ")");
+                    + Arrays.stream(Architecture.values()).map(Architecture::ggufName).collect(Collectors.joining(", ")) + ", "
+                    + BertConfig.ARCHITECTURE + ")");
         }
         var unsupportedTypes = new EnumMap<GgmlType, Integer>(GgmlType.class);
         for (GgufTensor t : file.tensors()) {
@@ -83,10 +93,12 @@ final class ModelDescriber {
                 + ") is not supported yet (supported: " + Arrays.stream(GgmlType.values()).filter(Matrix::supports).map(GgmlType::name)
                 .collect(Collectors.joining(", ")) + ")"));
         known.flatMap(a -> ModelConfig.unsupportedReason(file.metadata(), a)).ifPresent(reasons::add);
+        if (bert) BertConfig.unsupportedReason(file.metadata()).ifPresent(reasons::add);
         Tokenizers.unsupportedReason(file.metadata()).ifPresent(reason -> reasons.add("tokenizer: " + reason));
-        if (known.isPresent() && reasons.isEmpty()) {
+        if ((known.isPresent() || bert) && reasons.isEmpty()) {
             try {
-                ModelWeights.load(file, ModelConfig.from(file, known.get()));
+                if (bert) BertWeights.load(file, BertConfig.from(file));
+                else ModelWeights.load(file, ModelConfig.from(file, known.get()));
             } catch (UnsupportedModelException e) {
                 reasons.add(e.getMessage());
             }

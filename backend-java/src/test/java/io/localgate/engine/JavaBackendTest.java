@@ -66,7 +66,8 @@ class JavaBackendTest {
         assertThat(info.fileType()).isEqualTo("Q4_0");
         assertThat(info.chatTemplate()).get().asString().contains("<|im_start|>");
         assertThat(info.eosToken()).contains("<|endoftext|>");
-        assertThat(info.capabilities()).containsExactlyInAnyOrder(Capability.COMPLETION, Capability.CHAT);
+        assertThat(info.capabilities()).containsExactlyInAnyOrder(Capability.COMPLETION, Capability.CHAT, Capability.EMBEDDINGS);
+        assertThat(info.pooling()).contains(io.localgate.backend.Pooling.MEAN);
         assertThat(info.supported()).isTrue();
         assertThat(info.parameterCount()).isGreaterThan(151936L * 64);
     }

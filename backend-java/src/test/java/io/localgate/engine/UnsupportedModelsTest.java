@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.localgate.backend.Capability;
 import io.localgate.backend.ModelLoadException;
 import io.localgate.backend.ModelSpec;
+import io.localgate.backend.Pooling;
 import io.localgate.engine.gguf.GgmlType;
 import io.localgate.engine.gguf.GgufFile;
 import io.localgate.engine.gguf.GgufTensor;
@@ -15,8 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 /** Files this engine cannot run are described with what it lacks, and refused with UNSUPPORTED naming it. */
 class UnsupportedModelsTest {
@@ -24,19 +23,23 @@ class UnsupportedModelsTest {
     @TempDir
     Path tmp;
 
-    @ParameterizedTest
-    @CsvSource(delimiter = '|', textBlock = """
-            all-MiniLM-L6-v2-Q4_K_M.gguf  | architecture bert is not supported
-            """)
-    void describeAndLoadNameWhatIsUnsupported(String file, String reason) throws Exception {
-        var backend = JavaBackendTest.backend();
-        var spec = ModelSpec.of("m", SharedModels.model(file));
-        var info = backend.describe(spec);
-        assertThat(info.supported()).isFalse();
-        assertThat(info.unsupported()).anySatisfy(r -> assertThat(r).contains(reason));
-        assertThatThrownBy(() -> backend.load(spec))
+    /** An encoder whose pooling gives one vector per token (NONE) cannot serve {@code /v1/embeddings}. */
+    @Test
+    void anEncoderWithoutPoolingIsNamedUnsupported() throws Exception {
+        Path copy = tmp.resolve("minilm-no-pooling.gguf");
+        try (GgufFile file = GgufFile.open(SharedModels.model("all-MiniLM-L6-v2-Q4_K_M.gguf"))) {
+            var writer = new GgufWriter();
+            file.metadata().entries().forEach(writer::put);
+            writer.putUInt32("bert.pooling_type", Pooling.NONE.llamaValue());
+            for (GgufTensor t : file.tensors()) writer.addTensor(t.name(), t.type(), t.shape(), file.data(t));
+            writer.write(copy);
+        }
+        var spec = ModelSpec.of("m", copy);
+        var info = JavaBackendTest.backend().describe(spec);
+        assertThat(info.unsupported()).containsExactly("pooling type 0 does not give one vector per text (supported: mean, cls, last)");
+        assertThatThrownBy(() -> JavaBackendTest.backend().load(spec))
                 .isInstanceOfSatisfying(ModelLoadException.class, e -> assertThat(e.reason()).isEqualTo(ModelLoadException.Reason.UNSUPPORTED))
-                .hasMessageContaining(reason);
+                .hasMessageContaining("pooling type 0");
     }
 
     /** No shared model holds a type we lack any more: a copy of one with a tensor retyped to MXFP4 does. */
@@ -70,6 +73,8 @@ class UnsupportedModelsTest {
         var info = JavaBackendTest.backend().describe(ModelSpec.of("m", SharedModels.model("all-MiniLM-L6-v2-Q4_K_M.gguf")));
         assertThat(info.architecture()).isEqualTo("bert");
         assertThat(info.capabilities()).containsExactly(Capability.EMBEDDINGS);
+        assertThat(info.pooling()).contains(Pooling.MEAN);
+        assertThat(info.unsupported()).noneSatisfy(r -> assertThat(r).contains("architecture"));
         assertThat(info.fileType()).isEqualTo("Q4_K_M");
         assertThat(info.vocabSize()).isEqualTo(30522);
     }

@@ -483,7 +483,7 @@ final class DecodeLoop implements Runnable {
      * A {@code llama_batch} over arrays of our own: one sequence id per token, so {@code seq_id[i]}
      * points at the i-th entry of one int array.
      */
-    private static final class BatchBuffers {
+    static final class BatchBuffers {
         private final int capacity;
         private final MemorySegment struct;
         private final MemorySegment tokens;

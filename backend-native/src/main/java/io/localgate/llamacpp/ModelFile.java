@@ -3,6 +3,7 @@ package io.localgate.llamacpp;
 import io.localgate.backend.Capability;
 import io.localgate.backend.ModelInfo;
 import io.localgate.backend.ModelLoadException;
+import io.localgate.backend.Pooling;
 import io.localgate.engine.gguf.GgmlType;
 import io.localgate.engine.gguf.GgufException;
 import io.localgate.engine.gguf.GgufFile;
@@ -40,8 +41,15 @@ record ModelFile(ModelInfo info, Optional<SpellingFallback> spelling) {
         GgufMetadata meta = file.metadata();
         String arch = meta.getString("general.architecture");
         Optional<String[]> tokens = meta.findStringArray("tokenizer.ggml.tokens");
-        // encoders (BERT and kin) carry a pooling type: they make embeddings, which the SPI does not serve yet
-        boolean embeddings = meta.contains(arch + ".pooling_type");
+        // encoders (BERT and kin) carry a pooling type and only make embeddings; a decoder's embedding is its
+        // last hidden state (after the output norm) averaged over the tokens, as llama.cpp's --pooling mean
+        boolean encoder = meta.contains(arch + ".pooling_type");
+        int poolingValue = encoder ? meta.findInt(arch + ".pooling_type").orElse(0) : Pooling.MEAN.llamaValue();
+        Pooling pooling = poolingValue >= 0 && poolingValue < Pooling.values().length ? Pooling.ofLlamaValue(poolingValue) : Pooling.NONE;
+        Set<Capability> capabilities = encoder ? Set.of(Capability.EMBEDDINGS)
+                : Set.of(Capability.COMPLETION, Capability.CHAT, Capability.EMBEDDINGS);
+        List<String> unsupported = pooling.pooled() ? List.of() : List.of("pooling type " + poolingValue + " (" + pooling
+                + ") does not make one vector per text, which is all this gateway serves");
         return new ModelInfo(
                 arch,
                 meta.findString("general.name"),
@@ -53,8 +61,9 @@ record ModelFile(ModelInfo info, Optional<SpellingFallback> spelling) {
                 meta.findString("tokenizer.chat_template"),
                 tokenText(meta, tokens, "tokenizer.ggml.bos_token_id"),
                 tokenText(meta, tokens, "tokenizer.ggml.eos_token_id"),
-                embeddings ? Set.of(Capability.EMBEDDINGS) : Set.of(Capability.COMPLETION, Capability.CHAT),
-                embeddings ? List.of("embedding model (" + arch + "): the llama-cpp backend serves text generation only") : List.of());
+                capabilities,
+                unsupported,
+                Optional.of(pooling));
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.localgate.llamacpp;
 
+import io.localgate.backend.Capability;
+import io.localgate.backend.Embedding;
 import io.localgate.backend.Generation;
 import io.localgate.backend.GenerationRequest;
 import io.localgate.backend.LoadedModel;
@@ -42,10 +44,17 @@ final class NativeModel implements LoadedModel {
     private final DecodeLoop loop;
     private final Thread loopThread;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final LlamaLibrary library;
+    private final MemorySegment model;
+    private final int threads;
+    private NativeEmbedder embedder; // guarded by this; made on the first embeddings request
 
     private NativeModel(ModelInfo info, Arena modelArena, Arena contextArena, NativeTokenizer tokenizer, int contextSize, DecodeLoop loop,
-                        String id) {
+                        String id, LlamaLibrary library, MemorySegment model, int threads) {
         this.info = info;
+        this.library = library;
+        this.model = model;
+        this.threads = threads;
         this.modelArena = modelArena;
         this.contextArena = contextArena;
         this.tokenizer = tokenizer;
@@ -100,7 +109,7 @@ final class NativeModel implements LoadedModel {
             }
             var tokenizer = new NativeTokenizer(api, vocab, file.spelling());
             var loop = new DecodeLoop(library, context, tokenizer, contextSize, parallel, api.nBatch(context));
-            var loaded = new NativeModel(file.info(), modelArena, contextArena, tokenizer, contextSize, loop, spec.id());
+            var loaded = new NativeModel(file.info(), modelArena, contextArena, tokenizer, contextSize, loop, spec.id(), library, model, threads);
             loaded.loopThread.start();
             String offload = !library.hasGpu() || spec.gpuLayers() == 0 ? "on the CPU"
                     : (spec.gpuLayers() < 0 ? "all" : Math.min(spec.gpuLayers(), api.modelNLayer(model))) + " of " + api.modelNLayer(model)
@@ -170,7 +179,39 @@ final class NativeModel implements LoadedModel {
         return loop.stats();
     }
 
-    /** Stops the loop (failing running generations), then frees the context and the model. */
+    /** Pooled by llama.cpp in a context of its own (see {@link NativeEmbedder}). */
+    @Override
+    public List<Embedding> embed(List<int[]> inputs) {
+        if (!info.capabilities().contains(Capability.EMBEDDINGS) || info.pooling().isEmpty()) {
+            throw new UnsupportedOperationException("the model " + info.architecture() + " does not produce embeddings");
+        }
+        for (int[] input : inputs) {
+            if (input.length == 0) throw new IllegalArgumentException("an input to embed is empty");
+            if (input.length > contextSize) {
+                throw new IllegalArgumentException("an input of " + input.length + " tokens exceeds the context of " + contextSize);
+            }
+            for (int token : input) {
+                if (token < 0 || token >= tokenizer.vocabSize()) throw new IllegalArgumentException("token " + token + " is outside the vocabulary");
+            }
+        }
+        return embedder().embed(inputs);
+    }
+
+    private synchronized NativeEmbedder embedder() {
+        if (closed.get()) throw new IllegalStateException("the model has been closed");
+        if (embedder == null) {
+            boolean encoder = !info.capabilities().contains(Capability.COMPLETION);
+            try {
+                embedder = NativeEmbedder.create(library, model, info.pooling().orElseThrow(), encoder, contextSize, threads,
+                        info.embeddingLength());
+            } catch (ModelLoadException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
+        return embedder;
+    }
+
+    /** Stops the loop (failing running generations), then frees the contexts and the model. */
     @Override
     public void close() {
         if (Thread.currentThread() == loopThread) {
@@ -185,6 +226,9 @@ final class NativeModel implements LoadedModel {
             } catch (InterruptedException e) {
                 interrupted = true;
             }
+        }
+        synchronized (this) {
+            if (embedder != null) embedder.close(); // waits for a running embed call
         }
         closeWhenIdle(contextArena);
         closeWhenIdle(modelArena);

@@ -11,6 +11,7 @@ import io.localgate.backend.LoadedModel;
 import io.localgate.backend.ModelInfo;
 import io.localgate.backend.ModelLoadException;
 import io.localgate.backend.ModelSpec;
+import io.localgate.backend.Pooling;
 import io.localgate.backend.SamplingParams;
 import io.localgate.llamacpp.ffi.LlamaLibraryException;
 import java.nio.ByteBuffer;
@@ -51,21 +52,22 @@ class LlamaCppBackendTest {
         assertThat(info.embeddingLength()).isEqualTo(64);
         assertThat(info.fileType()).isEqualTo("F32");
         assertThat(info.bosToken()).contains("<s>");
-        assertThat(info.capabilities()).containsExactlyInAnyOrder(Capability.COMPLETION, Capability.CHAT);
+        assertThat(info.capabilities()).containsExactlyInAnyOrder(Capability.COMPLETION, Capability.CHAT, Capability.EMBEDDINGS);
+        assertThat(info.pooling()).contains(Pooling.MEAN);
         assertThat(info.supported()).isTrue();
 
         assertThat(backend.describe(ModelSpec.of("q2", SharedModels.model("TinyStories-656K-Q2_K.gguf"))).fileType()).isEqualTo("IQ4_NL");
     }
 
     @Test
-    void anEmbeddingModelIsDescribedButNotLoaded() throws Exception {
+    void anEmbeddingModelIsDescribedWithItsPooling() throws Exception {
         var spec = ModelSpec.of("minilm", SharedModels.model("all-MiniLM-L6-v2-Q4_K_M.gguf"));
         ModelInfo info = backend.describe(spec);
         assertThat(info.architecture()).isEqualTo("bert");
         assertThat(info.capabilities()).containsExactly(Capability.EMBEDDINGS);
-        assertThat(info.unsupported()).isNotEmpty();
-        assertThatThrownBy(() -> backend.load(spec)).isInstanceOf(ModelLoadException.class)
-                .satisfies(e -> assertThat(((ModelLoadException) e).reason()).isEqualTo(ModelLoadException.Reason.UNSUPPORTED));
+        assertThat(info.pooling()).contains(Pooling.MEAN);
+        assertThat(info.embeddingLength()).isEqualTo(384);
+        assertThat(info.supported()).isTrue();
     }
 
     /** Corrupted files are refused by our parser with the offset; llama.cpp never sees them. */

@@ -75,7 +75,7 @@ public record ModelWeights(Matrix tokenEmbedding, List<Layer> layers, float[] ou
     }
 
     /** Reads tensors by name and remembers which were used. */
-    private static final class Reader {
+    static final class Reader {
         private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private final GgufFile file;
         private final Set<String> used = new HashSet<>();

@@ -67,6 +67,8 @@ public final class Llama {
     private final MethodHandle memorySeqCp;
     private final MethodHandle decode;
     private final MethodHandle getLogitsIth;
+    private final MethodHandle encode;
+    private final MethodHandle getEmbeddingsSeq;
 
     private final MethodHandle vocabNTokens;
     private final MethodHandle vocabBos;
@@ -133,6 +135,8 @@ public final class Llama {
         memorySeqCp = binder.bind("llama_memory_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
         decode = binder.bind("llama_decode", FunctionDescriptor.of(JAVA_INT, ADDRESS, LlamaStructs.Batch.LAYOUT));
         getLogitsIth = binder.bind("llama_get_logits_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+        encode = binder.bind("llama_encode", FunctionDescriptor.of(JAVA_INT, ADDRESS, LlamaStructs.Batch.LAYOUT));
+        getEmbeddingsSeq = binder.bind("llama_get_embeddings_seq", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
 
         vocabNTokens = binder.bind("llama_vocab_n_tokens", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         vocabBos = binder.bind("llama_vocab_bos", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -396,6 +400,27 @@ public final class Llama {
     public MemorySegment getLogitsIth(MemorySegment context, int i) {
         try {
             return (MemorySegment) getLogitsIth.invokeExact(context, i);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Runs an encoder (BERT and kin) over a batch without a KV cache; 0: done, negative: an error. */
+    public int encode(MemorySegment context, MemorySegment batch) {
+        try {
+            return (int) encode.invokeExact(context, batch);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * The pooled embedding of a sequence after the last encode or decode of a context made with
+     * {@code embeddings} and a pooling type ({@code n_embd} floats; a zero-length pointer, NULL when there is none).
+     */
+    public MemorySegment getEmbeddingsSeq(MemorySegment context, int seqId) {
+        try {
+            return (MemorySegment) getEmbeddingsSeq.invokeExact(context, seqId);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -102,6 +102,9 @@ public final class LlamaStructs {
         public static final VarHandle N_OUTPUTS_MAX = field(LAYOUT, "n_outputs_max");
         public static final VarHandle N_THREADS = field(LAYOUT, "n_threads");
         public static final VarHandle N_THREADS_BATCH = field(LAYOUT, "n_threads_batch");
+        public static final VarHandle POOLING_TYPE = field(LAYOUT, "pooling_type");
+        public static final VarHandle EMBEDDINGS = field(LAYOUT, "embeddings");
+        public static final VarHandle KV_UNIFIED = field(LAYOUT, "kv_unified");
 
         private ContextParams() {
         }

@@ -21,9 +21,18 @@ public final class OpenAiObjects {
     public record ErrorBody(String message, String type, String param, String code) {
     }
 
-    public record ModelObject(String id, String object, long created, @JsonProperty("owned_by") String ownedBy) {
+    /**
+     * @param capabilities what the model can be asked to do ({@code completion}, {@code chat}, {@code embeddings}),
+     *                     in the manner of Ollama and LocalAI; empty for a model that cannot serve
+     */
+    public record ModelObject(String id, String object, long created, @JsonProperty("owned_by") String ownedBy,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) List<String> capabilities) {
+        public ModelObject(String id, long created, List<String> capabilities) {
+            this(id, "model", created, "localgate", capabilities);
+        }
+
         public ModelObject(String id, long created) {
-            this(id, "model", created, "localgate");
+            this(id, created, null);
         }
     }
 
@@ -128,5 +137,22 @@ public final class OpenAiObjects {
     }
 
     public record TextChoice(String text, int index, CompletionLogprobs logprobs, @JsonProperty("finish_reason") String finishReason) {
+    }
+
+    /** {@code POST /v1/embeddings}: one entry per input, in order. */
+    public record EmbeddingList(String object, List<EmbeddingObject> data, String model, EmbeddingUsage usage) {
+        public EmbeddingList(List<EmbeddingObject> data, String model, EmbeddingUsage usage) {
+            this("list", data, model, usage);
+        }
+    }
+
+    /** @param embedding a {@code float[]}, or a base64 string of little-endian float32 values */
+    public record EmbeddingObject(String object, int index, Object embedding) {
+        public EmbeddingObject(int index, Object embedding) {
+            this("embedding", index, embedding);
+        }
+    }
+
+    public record EmbeddingUsage(@JsonProperty("prompt_tokens") int promptTokens, @JsonProperty("total_tokens") int totalTokens) {
     }
 }

@@ -7,9 +7,13 @@ import io.localgate.backend.ModelInfo;
 import io.localgate.backend.ModelLoadException;
 import io.localgate.gateway.prompt.ChatFormat;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -61,27 +65,57 @@ public final class RegisteredModel {
         return availability instanceof Availability.Unavailable unavailable ? Optional.of(unavailable.reason()) : Optional.empty();
     }
 
+    /** What the model can do once loaded; empty when it cannot serve at all. */
+    public Set<Capability> capabilities() {
+        return availability instanceof Availability.Ready ready ? ready.info().capabilities() : Set.of();
+    }
+
     /**
      * The loaded model; the first call loads it on the loader's thread. Errors with
      * {@link ModelUnavailableException} when the model cannot serve text generation. A {@link ModelGate}
      * in the subscriber's context is passed first.
      */
     public Mono<ServingModel> serve() {
+        return serve(EnumSet.of(Capability.COMPLETION, Capability.CHAT), "does not generate text", true);
+    }
+
+    /** The loaded model, for embeddings; errors with {@link ModelUnavailableException} when it does not produce them. */
+    public Mono<ServingModel> serveEmbeddings() {
+        return serve(EnumSet.of(Capability.EMBEDDINGS), "does not produce embeddings", true);
+    }
+
+    /** The loaded model whatever it can do (its tokenizer serves {@code /tokenize}); never waits at a {@link ModelGate}. */
+    public Mono<ServingModel> serveAny() {
+        return serve(EnumSet.allOf(Capability.class), "cannot serve", false);
+    }
+
+    /**
+     * @param anyOf    the model must have one of these capabilities
+     * @param admitted whether the request passes a {@link ModelGate} found in the subscriber's context (work that
+     *                 occupies the model does; a tokenizer lookup does not)
+     */
+    private Mono<ServingModel> serve(Set<Capability> anyOf, String otherwise, boolean admitted) {
         return switch (availability) {
             case Availability.Unavailable unavailable -> Mono.error(unavailable.reason());
             case Availability.Ready ready -> {
-                if (!ready.info().capabilities().contains(Capability.COMPLETION)
-                        && !ready.info().capabilities().contains(Capability.CHAT)) {
+                if (ready.info().capabilities().stream().noneMatch(anyOf::contains)) {
                     yield Mono.error(new ModelUnavailableException(ModelUnavailableException.Problem.WRONG_CAPABILITY,
-                            "The model '" + id + "' does not generate text (it can do: " + ready.info().capabilities() + ")."));
+                            "The model '" + id + "' (" + ready.info().architecture() + ") " + otherwise + " (it can do: "
+                                    + describe(ready.info().capabilities()) + ")."));
                 }
                 // a client that goes away must not cancel a load that other requests share
                 Mono<ServingModel> load = Mono.fromFuture(() -> loadOnce(ready), true);
+                if (!admitted) yield load;
                 yield Mono.deferContextual(context -> context.<ModelGate>getOrEmpty(ModelGate.class)
                         .map(gate -> gate.enter(id, ready.config()).then(load))
                         .orElse(load));
             }
         };
+    }
+
+    private static String describe(Set<Capability> capabilities) {
+        return capabilities.isEmpty() ? "nothing"
+                : capabilities.stream().sorted().map(c -> c.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "));
     }
 
     private synchronized CompletableFuture<ServingModel> loadOnce(Availability.Ready ready) {

@@ -315,4 +315,15 @@ class OpenAiSdkTest {
             assertThat(e.type()).hasValue("invalid_request_error");
         });
     }
+
+    @Test
+    void a_model_without_embeddings_refuses_them() {
+        assertThatThrownBy(() -> client.embeddings().create(com.openai.models.embeddings.EmbeddingCreateParams.builder()
+                .model("tiny").input("hello").build()))
+                .isInstanceOfSatisfying(BadRequestException.class, e -> {
+                    assertThat(e.code()).hasValue("model_not_supported");
+                    assertThat(e.param()).hasValue("model");
+                })
+                .hasMessageContaining("'tiny' (fake) does not produce embeddings");
+    }
 }
