@@ -55,17 +55,31 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
         }
     }
 
-    /** The repacked kernels (gemv/gemm q4_0_8x8): whole-block integer sums, scaled and summed in order. */
+    /**
+     * The repacked kernels (gemv/gemm q4_0_8x8): whole-block integer sums, scaled and summed in order. A
+     * block's products are exact integers in float lanes, and so is their sum (below 2^24), whatever the
+     * order of the lane sum.
+     */
     private float dotPerBlock(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
         float sum = 0f;
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
-            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK);
-            int products = Simd.dot4Lanes(unpack(offset), x).reduceLanes(VectorOperators.ADD);
-            sum = Math.fma(products, scale, sum);
+            ByteVector packed = ByteVector.fromMemorySegment(B16_LANES, data, offset + 2, LE);
+            int x = (xBlock + k) * BLOCK;
+            FloatVector low = floats(packed.and((byte) 0x0F).sub((byte) 8)).mul(floats(ByteVector.fromArray(B16_LANES, xq, x)));
+            FloatVector products = floats(highNibbles(packed)).fma(floats(ByteVector.fromArray(B16_LANES, xq, x + 16)), low);
+            sum = Math.fma(products.reduceLanes(VectorOperators.ADD), scale, sum);
         }
         return sum;
+    }
+
+    private static ByteVector highNibbles(ByteVector packed) {
+        return packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+    }
+
+    private static FloatVector floats(ByteVector bytes) {
+        return (FloatVector) bytes.convertShape(VectorOperators.B2F, Simd.F16_LANES, 0);
     }
 
     /** vec_dot_q4_0_q8_0 and tinyBLAS_Q0_AVX: eight float lanes, as {@link Q8_0Matrix}. */
