@@ -84,15 +84,14 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
 
     /** vec_dot_q4_0_q8_0 and tinyBLAS_Q0_AVX: eight float lanes, as {@link Q8_0Matrix}. */
     private float dotInLanes(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
-        FloatVector acc = FloatVector.zero(F8_LANES);
+        FloatVector acc = FloatVector.zero(Simd.F16_LANES);
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
-            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK);
-            FloatVector lanes = (FloatVector) Simd.dot4Lanes(unpack(offset), x).convert(VectorOperators.I2F, 0);
-            acc = lanes.fma(FloatVector.broadcast(F8_LANES, scale), acc);
+            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK).rearrange(Simd.QUARTERS);
+            acc = Simd.dot8Lanes(unpack(offset).rearrange(Simd.QUARTERS), x).fma(FloatVector.broadcast(Simd.F16_LANES, scale), acc);
         }
-        return Simd.sum8(acc);
+        return Simd.sum8((FloatVector) acc.reinterpretShape(F8_LANES, 0));
     }
 
     /** A block's 32 values (nibble minus 8) in element order: the 16 bytes twice, low nibbles then high. */
