@@ -5,6 +5,7 @@ import io.localgate.engine.tensor.MatmulInput;
 import io.localgate.engine.tensor.Matrix;
 import io.localgate.engine.tensor.WorkerPool;
 import java.lang.foreign.Arena;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -39,10 +40,10 @@ public class MatmulBenchmark {
     @Param({"Q8_0", "Q4_0", "F16"})
     public String type;
 
-    @Param({"2048x2048", "8192x2048", "2048x8192", "128256x2048"})
+    @Param({"2048x2048", "512x2048", "8192x2048", "2048x8192", "128256x2048"})
     public String shape;
 
-    @Param({"1"})
+    @Param({"1", "16"})
     public int batch;
 
     @Param({"2"})
@@ -81,7 +82,7 @@ public class MatmulBenchmark {
         x = RandomWeights.activations(batch, cols, 7);
         out = new float[batch * rows];
         multiRow = new boolean[batch];
-        java.util.Arrays.fill(multiRow, batch > 1);
+        Arrays.fill(multiRow, batch > 1);
     }
 
     @TearDown
