@@ -53,7 +53,6 @@ public final class Attention {
             query[d] = HalfFloat.roundToF16(q[qOffset + d]);
             acc[d] = 0f;
         }
-        int vectorDims = headDim - headDim % REGISTER;
         float max = Float.NEGATIVE_INFINITY;
         float sum = 0f;
         for (int t = 0; t < count; t++) {
@@ -65,26 +64,41 @@ public final class Attention {
                 float previous = max;
                 max = s;
                 oldScale = Libm.expf(previous - max);
-                for (int d = 0; d < vectorDims; d += REGISTER) {
-                    Simd.roundToF16(FloatVector.fromArray(Simd.F16_LANES, acc, d).mul(oldScale)).intoArray(acc, d);
-                }
-                for (int d = vectorDims; d < headDim; d++) acc[d] = HalfFloat.roundToF16(acc[d] * oldScale);
+                rescaleRounded(acc, headDim, oldScale);
             } else {
                 weight = Libm.expf(s - max);
             }
-            FloatVector w = FloatVector.broadcast(Simd.F16_LANES, weight);
-            for (int d = 0; d < vectorDims; d += REGISTER) {
-                FloatVector a = FloatVector.fromArray(Simd.F16_LANES, acc, d);
-                Simd.roundToF16(halfs(values, offset + 2L * d).fma(w, a)).intoArray(acc, d);
-            }
-            for (int d = vectorDims; d < headDim; d++) {
-                float v = HalfFloat.f16ToF32(values.get(SHORT, offset + 2L * d));
-                acc[d] = HalfFloat.roundToF16(Math.fma(v, weight, acc[d]));
-            }
+            addRounded(acc, headDim, values, offset, weight);
             sum = sum * oldScale + weight; // not fused in ggml's build
         }
         float inverse = sum == 0f ? 0f : 1f / sum;
         for (int d = 0; d < headDim; d++) out[outOffset + d] = acc[d] * inverse;
+    }
+
+    // The vector loops live in methods of their own that take and return no vectors: C2 compiles each
+    // with a fresh node budget, and a vector that crosses a call it did not inline is allocated.
+
+    /** {@code acc = f16(acc * scale)}. */
+    private static void rescaleRounded(float[] acc, int n, float scale) {
+        int vectorDims = n - n % REGISTER;
+        for (int d = 0; d < vectorDims; d += REGISTER) {
+            Simd.roundToF16(FloatVector.fromArray(Simd.F16_LANES, acc, d).mul(scale)).intoArray(acc, d);
+        }
+        for (int d = vectorDims; d < n; d++) acc[d] = HalfFloat.roundToF16(acc[d] * scale);
+    }
+
+    /** {@code acc = f16(fma(value, weight, acc))} with the F16 value row at {@code offset}. */
+    private static void addRounded(float[] acc, int n, MemorySegment values, long offset, float weight) {
+        int vectorDims = n - n % REGISTER;
+        FloatVector w = FloatVector.broadcast(Simd.F16_LANES, weight);
+        for (int d = 0; d < vectorDims; d += REGISTER) {
+            FloatVector a = FloatVector.fromArray(Simd.F16_LANES, acc, d);
+            Simd.roundToF16(halfs(values, offset + 2L * d).fma(w, a)).intoArray(acc, d);
+        }
+        for (int d = vectorDims; d < n; d++) {
+            float v = HalfFloat.f16ToF32(values.get(SHORT, offset + 2L * d));
+            acc[d] = HalfFloat.roundToF16(Math.fma(v, weight, acc[d]));
+        }
     }
 
     /** 16 F16 values from {@code offset}, as floats. */
