@@ -65,24 +65,6 @@ final class Simd {
     }
 
     /**
-     * Each lane rounded to the nearest F16 value (ties to even) and back, as
-     * {@code Float.float16ToFloat(Float.floatToFloat16(x))}: the F16 significand is the F32 one cut to 11
-     * bits, so normal values round by integer arithmetic on the bits; below 2^-14 the F16 step is 2^-24,
-     * which adding and removing 0.5 rounds to; 65520 and above overflow to infinity.
-     */
-    static FloatVector roundToF16(FloatVector x) {
-        IntVector bits = x.reinterpretAsInts();
-        IntVector magnitude = bits.and(0x7FFF_FFFF);
-        FloatVector abs = magnitude.reinterpretAsFloats();
-        IntVector normal = magnitude.add(magnitude.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xFFF).and(0xFFFF_E000);
-        FloatVector rounded = normal.reinterpretAsFloats()
-                .blend(abs.add(0.5f).sub(0.5f), abs.lt(0x1p-14f))
-                .blend(Float.POSITIVE_INFINITY, abs.compare(VectorOperators.GE, 65520f))
-                .blend(abs, abs.test(VectorOperators.IS_NAN));
-        return rounded.reinterpretAsInts().or(bits.and(0x8000_0000)).reinterpretAsFloats();
-    }
-
-    /**
      * x86's {@code vdpbf16ps} on 16 lanes: each int lane of {@code a} and {@code b} packs two BF16 values
      * (even element low); the odd products are added first, then the even ones, each rounded.
      */
