@@ -21,7 +21,6 @@ final class Simd {
     static final VectorSpecies<Float> F16_LANES = FloatVector.SPECIES_512;
     static final VectorSpecies<Float> F8_LANES = FloatVector.SPECIES_256;
     static final VectorSpecies<Integer> I16_LANES = IntVector.SPECIES_512;
-    static final VectorSpecies<Integer> I8_LANES = IntVector.SPECIES_256;
     static final VectorSpecies<Short> S16_LANES = ShortVector.SPECIES_256;
     static final VectorSpecies<Byte> B32_LANES = ByteVector.SPECIES_256;
     static final VectorSpecies<Byte> B16_LANES = ByteVector.SPECIES_128;
@@ -77,19 +76,20 @@ final class Simd {
         return acc.add(oddA.mul(oddB)).add(evenA.mul(evenB));
     }
 
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(F16_LANES, i -> (i + 8) % 16);
+
     /**
-     * The 8 lanes of {@code vpdpbusd} for one block of 32 signed bytes each: lane {@code l} is the dot
-     * product of elements {@code 4l .. 4l+3}.
+     * The 8 lanes of {@code vpdpbusd} for one block of 32 signed bytes each, given {@link #QUARTERS}
+     * regrouped, in lanes 0-7 (and again in 8-15), computed in float lanes: each product and each partial
+     * sum is an integer below 2^24, so exact. Converted as two parts of 16, lane {@code j < 8} of the part
+     * products holds elements {@code 4j, 4j+2} and lane {@code j + 8} elements {@code 4j+1, 4j+3}.
      */
-    static IntVector dot4Lanes(ByteVector a, ByteVector b) {
-        ByteVector ra = a.rearrange(QUARTERS);
-        ByteVector rb = b.rearrange(QUARTERS);
-        IntVector sum = IntVector.zero(I8_LANES);
-        for (int part = 0; part < 4; part++) {
-            IntVector x = (IntVector) ra.convertShape(VectorOperators.B2I, I8_LANES, part);
-            IntVector y = (IntVector) rb.convertShape(VectorOperators.B2I, I8_LANES, part);
-            sum = sum.add(x.mul(y));
-        }
-        return sum;
+    static FloatVector dot8Lanes(ByteVector a, ByteVector b) {
+        FloatVector a0 = (FloatVector) a.convertShape(VectorOperators.B2F, F16_LANES, 0);
+        FloatVector a1 = (FloatVector) a.convertShape(VectorOperators.B2F, F16_LANES, 1);
+        FloatVector b0 = (FloatVector) b.convertShape(VectorOperators.B2F, F16_LANES, 0);
+        FloatVector b1 = (FloatVector) b.convertShape(VectorOperators.B2F, F16_LANES, 1);
+        FloatVector p = a1.fma(b1, a0.mul(b0));
+        return p.add(p.rearrange(SWAP_HALVES));
     }
 }
