@@ -36,19 +36,20 @@ import java.util.concurrent.TimeoutException;
  * Both backends choose tokens greedily (argmax) with end-of-generation tokens banned by a logit bias, so
  * every run generates its full length and both pay the same small per-token sampling cost (llama-bench
  * itself does not sample; that cost is a fraction of a millisecond per token). One warm-up run of each
- * test is made and not counted. The model is loaded for the CPU ({@code gpuLayers} 0), one sequence at a
+ * test is made and not counted; the backends take turns run by run. The model is loaded for the CPU ({@code gpuLayers} 0), one sequence at a
  * time, with a batch that takes the whole prompt in one step.
  */
 public final class BackendBench {
 
     /**
-     * @param promptTokens N of ppN (llama-bench's default 512)
-     * @param genTokens    N of tgN (llama-bench's default 128)
+     * @param promptTokens N of ppN (llama-bench's default 512); 0 skips the test
+     * @param genTokens    N of tgN (llama-bench's default 128); 0 skips the test
      * @param runs         timed runs per test (the median and range are reported)
      */
     public record Settings(int promptTokens, int genTokens, int runs) {
         public Settings {
-            if (promptTokens < 1 || genTokens < 1 || runs < 1) throw new IllegalArgumentException("pp, tg and runs must be >= 1");
+            if (promptTokens < 0 || genTokens < 0 || runs < 1) throw new IllegalArgumentException("pp and tg must be >= 0, runs >= 1");
+            if (promptTokens == 0 && genTokens == 0) throw new IllegalArgumentException("pp and tg are both 0: nothing to measure");
         }
 
         int contextSize() {
@@ -71,49 +72,128 @@ public final class BackendBench {
         this.log = log;
     }
 
-    /** Loads {@code file} in {@code backend} with {@code threads} threads and runs ppN and tgN. */
+    /** Runs ppN and tgN of {@code file} in one backend with {@code threads} threads. */
     public List<Measurement> run(Backend backend, Path file, int threads) {
-        String pp = "pp" + settings.promptTokens();
-        String tg = "tg" + settings.genTokens();
-        var spec = new ModelSpec("bench", file, settings.contextSize(), threads, 1, 0, settings.promptTokens());
-        long loadStart = System.nanoTime();
-        try (LoadedModel model = backend.load(spec)) {
-            log.printf("  %s, %d thread(s): loaded in %.1f s%n", backend.id(), threads, (System.nanoTime() - loadStart) / 1e9);
-            var sampling = greedyWithoutEndOfGeneration(model.tokenizer());
-            int[] prompt = randomTokens(model.tokenizer(), settings.promptTokens());
-            int first = model.tokenizer().bos() >= 0 ? model.tokenizer().bos() : prompt[0];
-            var ppRequest = new GenerationRequest(prompt, sampling, 1);
-            var tgRequest = new GenerationRequest(new int[] {first}, sampling, settings.genTokens() + 1);
+        return run(List.of(backend), file, threads);
+    }
 
-            Stats ppStats = repeat(pp, () -> {
-                Timeline t = Timeline.of(model, ppRequest);
-                return settings.promptTokens() / t.seconds(t.submitted, t.tokenTimes[0]);
-            });
-            Stats tgStats = repeat(tg, () -> {
-                Timeline t = Timeline.of(model, tgRequest);
-                return settings.genTokens() / t.seconds(t.tokenTimes[0], t.tokenTimes[settings.genTokens()]);
-            });
-            return List.of(new Measurement(backend.id(), threads, pp, Optional.of(ppStats), Optional.empty()),
-                    new Measurement(backend.id(), threads, tg, Optional.of(tgStats), Optional.empty()));
-        } catch (ModelLoadException | RuntimeException e) {
-            String why = e.getMessage() == null ? e.toString() : e.getMessage();
-            log.printf("  %s, %d thread(s): FAILED: %s%n", backend.id(), threads, why);
-            return List.of(new Measurement(backend.id(), threads, pp, Optional.empty(), Optional.of(why)),
-                    new Measurement(backend.id(), threads, tg, Optional.empty(), Optional.of(why)));
+    /**
+     * Loads {@code file} in every backend with {@code threads} threads and runs ppN and tgN. The backends
+     * take turns run by run (in alternating order), so a change in the machine's load while the bench runs
+     * falls on all of them alike instead of on whichever ran last.
+     */
+    public List<Measurement> run(List<Backend> backends, Path file, int threads) {
+        var contestants = new ArrayList<Contestant>();
+        try {
+            for (Backend backend : backends) contestants.add(load(backend, file, threads));
+            if (settings.promptTokens() > 0) measure(contestants, "pp" + settings.promptTokens(), Contestant::pp);
+            if (settings.genTokens() > 0) measure(contestants, "tg" + settings.genTokens(), Contestant::tg);
+        } finally {
+            for (Contestant c : contestants) c.close();
         }
+        var measurements = new ArrayList<Measurement>();
+        for (Contestant c : contestants) {
+            for (String test : tests()) {
+                List<Double> samples = c.samples.getOrDefault(test, List.of());
+                measurements.add(c.failure != null || samples.size() < settings.runs()
+                        ? new Measurement(c.backend.id(), threads, test, Optional.empty(), Optional.of(c.failure == null ? "no result" : c.failure))
+                        : new Measurement(c.backend.id(), threads, test, Optional.of(Stats.of(samples)), Optional.empty()));
+            }
+        }
+        return measurements;
+    }
+
+    private List<String> tests() {
+        var tests = new ArrayList<String>();
+        if (settings.promptTokens() > 0) tests.add("pp" + settings.promptTokens());
+        if (settings.genTokens() > 0) tests.add("tg" + settings.genTokens());
+        return tests;
+    }
+
+    private Contestant load(Backend backend, Path file, int threads) {
+        var contestant = new Contestant(backend);
+        var spec = new ModelSpec("bench", file, settings.contextSize(), threads, 1, 0, Math.max(settings.promptTokens(), 1));
+        long start = System.nanoTime();
+        try {
+            contestant.model = backend.load(spec);
+            Tokenizer tokenizer = contestant.model.tokenizer();
+            var sampling = greedyWithoutEndOfGeneration(tokenizer);
+            int[] prompt = randomTokens(tokenizer, Math.max(settings.promptTokens(), 1));
+            int first = tokenizer.bos() >= 0 ? tokenizer.bos() : prompt[0];
+            contestant.ppRequest = new GenerationRequest(prompt, sampling, 1);
+            contestant.tgRequest = new GenerationRequest(new int[] {first}, sampling, settings.genTokens() + 1);
+            log.printf("  %s, %d thread(s): loaded in %.1f s%n", backend.id(), threads, (System.nanoTime() - start) / 1e9);
+        } catch (ModelLoadException | RuntimeException e) {
+            contestant.fail(e, log);
+        }
+        return contestant;
     }
 
     private interface Run {
-        double tokensPerSecond();
+        double tokensPerSecond(Contestant contestant, Settings settings);
     }
 
-    private Stats repeat(String test, Run run) {
-        run.tokensPerSecond(); // warm-up, not counted
-        var samples = new ArrayList<Double>();
-        for (int i = 0; i < settings.runs(); i++) samples.add(run.tokensPerSecond());
-        Stats stats = Stats.of(samples);
-        log.printf("    %-6s %8.2f t/s (min %.2f, max %.2f, %d runs)%n", test, stats.median(), stats.min(), stats.max(), stats.count());
-        return stats;
+    private void measure(List<Contestant> contestants, String test, Run run) {
+        for (Contestant c : contestants) {
+            if (c.failure == null) c.attempt(test, run, settings, log, false); // warm-up, not counted
+        }
+        for (int i = 0; i < settings.runs(); i++) {
+            var order = new ArrayList<>(contestants);
+            if (i % 2 == 1) java.util.Collections.reverse(order);
+            for (Contestant c : order) {
+                if (c.failure == null) c.attempt(test, run, settings, log, true);
+            }
+        }
+        for (Contestant c : contestants) {
+            List<Double> samples = c.samples.get(test);
+            if (c.failure != null || samples == null) continue;
+            Stats stats = Stats.of(samples);
+            log.printf("    %-10s %-6s %8.2f t/s (min %.2f, max %.2f, %d runs)%n", c.backend.id(), test, stats.median(), stats.min(),
+                    stats.max(), stats.count());
+        }
+    }
+
+    /** One backend's loaded model, its requests and its samples so far. */
+    private static final class Contestant implements AutoCloseable {
+        final Backend backend;
+        LoadedModel model;
+        GenerationRequest ppRequest;
+        GenerationRequest tgRequest;
+        final Map<String, List<Double>> samples = new HashMap<>();
+        String failure;
+
+        Contestant(Backend backend) {
+            this.backend = backend;
+        }
+
+        double pp(Settings settings) {
+            Timeline t = Timeline.of(model, ppRequest);
+            return settings.promptTokens() / t.seconds(t.submitted, t.tokenTimes[0]);
+        }
+
+        double tg(Settings settings) {
+            Timeline t = Timeline.of(model, tgRequest);
+            return settings.genTokens() / t.seconds(t.tokenTimes[0], t.tokenTimes[settings.genTokens()]);
+        }
+
+        void attempt(String test, Run run, Settings settings, PrintStream log, boolean counted) {
+            try {
+                double tokensPerSecond = run.tokensPerSecond(this, settings);
+                if (counted) samples.computeIfAbsent(test, k -> new ArrayList<>()).add(tokensPerSecond);
+            } catch (RuntimeException e) {
+                fail(e, log);
+            }
+        }
+
+        void fail(Exception e, PrintStream log) {
+            failure = e.getMessage() == null ? e.toString() : e.getMessage();
+            log.printf("  %s: FAILED: %s%n", backend.id(), failure);
+        }
+
+        @Override
+        public void close() {
+            if (model != null) model.close();
+        }
     }
 
     /** Greedy, with every end-of-generation token banned so that a run always generates its full length. */

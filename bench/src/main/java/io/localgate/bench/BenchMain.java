@@ -23,8 +23,9 @@ public final class BenchMain {
 
               speed MODEL... [--threads 1,2] [--runs 5] [--pp 512] [--tg 128] [--backends java,llama-cpp]
                   loads each model in each backend (same process, same thread count) and prints ppN and tgN
-                  tokens/s (median and min-max of --runs timed runs after one warm-up) and the ratio
-                  java/llama.cpp as Markdown table rows. MODEL: a .gguf path, or a synthetic model name
+                  tokens/s (median and min-max of --runs timed runs after one warm-up; the backends take
+                  turns run by run) and the ratio java/llama.cpp as Markdown table rows; --pp 0 or --tg 0
+                  skips that test. MODEL: a .gguf path, or a synthetic model name
                   SHAPE-TYPE (shapes llama-1b, smollm2-135m; types f16, q8_0, q4_0, q4_k_m), generated into
                   --dir when missing
 
@@ -36,7 +37,8 @@ public final class BenchMain {
 
             common options (generate, speed):
               --dir DIR        synthetic model folder (default ~/.cache/localgate/synth, or LOCALGATE_SYNTH_DIR)
-              --vocab-dir DIR  llama.cpp's models/ folder with ggml-vocab-*.gguf (or LOCALGATE_VOCAB_DIR)
+              --vocab-dir DIR  a folder with llama.cpp's ggml-vocab-*.gguf files (llama.cpp's models/ folder);
+                               default LOCALGATE_VOCAB_DIR, else ../shared/models/vocab
               --seed N         weights' random seed (default 42)
             """;
 
@@ -66,8 +68,8 @@ public final class BenchMain {
     static SyntheticModels synthetic(Args args) {
         String home = System.getProperty("user.home");
         String dir = args.string("dir", env("LOCALGATE_SYNTH_DIR", home + "/.cache/localgate/synth"));
-        String shared = System.getProperty("localgate.shared.models");
-        String vocab = args.string("vocab-dir", env("LOCALGATE_VOCAB_DIR", shared != null ? shared + "/vocab" : "models"));
+        String shared = System.getProperty("localgate.shared.models", "../shared/models");
+        String vocab = args.string("vocab-dir", env("LOCALGATE_VOCAB_DIR", shared + "/vocab"));
         long seed = Long.parseLong(args.string("seed", Long.toString(SyntheticModels.DEFAULT_SEED)));
         return new SyntheticModels(Path.of(dir), Path.of(vocab), seed, System.out);
     }
@@ -101,9 +103,7 @@ public final class BenchMain {
             String label = label(file);
             System.out.println("## " + label + " (" + file + ")");
             var measurements = new ArrayList<BackendBench.Measurement>();
-            for (int t : threads) {
-                for (Backend backend : backends) measurements.addAll(bench.run(backend, file, t));
-            }
+            for (int t : threads) measurements.addAll(bench.run(backends, file, t));
             results.add(new SpeedReport.ModelResults(label, Files.size(file), measurements));
         }
         System.out.println();
