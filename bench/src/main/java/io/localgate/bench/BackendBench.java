@@ -1,6 +1,7 @@
 package io.localgate.bench;
 
 import io.localgate.backend.Backend;
+import io.localgate.backend.Generation;
 import io.localgate.backend.GenerationRequest;
 import io.localgate.backend.LoadedModel;
 import io.localgate.backend.ModelLoadException;
@@ -236,15 +237,18 @@ public final class BackendBench {
 
         static Timeline of(LoadedModel model, GenerationRequest request) {
             var timeline = new Timeline(request.maxTokens());
-            model.submit(request).subscribe(timeline);
+            Generation generation = model.submit(request);
+            generation.subscribe(timeline);
             try {
                 timeline.done.get(RUN_TIMEOUT_MINUTES, TimeUnit.MINUTES);
             } catch (InterruptedException e) {
+                generation.cancel();
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted");
             } catch (ExecutionException e) {
                 throw new IllegalStateException("generation failed: " + e.getCause().getMessage(), e.getCause());
             } catch (TimeoutException e) {
+                generation.cancel();
                 throw new IllegalStateException("a run took longer than " + RUN_TIMEOUT_MINUTES + " minutes");
             }
             if (timeline.tokens != request.maxTokens()) {

@@ -39,6 +39,7 @@ public final class BenchMain {
               --dir DIR        synthetic model folder (default ~/.cache/localgate/synth, or LOCALGATE_SYNTH_DIR)
               --vocab-dir DIR  a folder with llama.cpp's ggml-vocab-*.gguf files (llama.cpp's models/ folder);
                                default LOCALGATE_VOCAB_DIR, else ../shared/models/vocab
+              --names PATTERN  file names in --dir (default {shape}-{type}.gguf)
               --seed N         weights' random seed (default 42)
             """;
 
@@ -71,7 +72,8 @@ public final class BenchMain {
         String shared = System.getProperty("localgate.shared.models", "../shared/models");
         String vocab = args.string("vocab-dir", env("LOCALGATE_VOCAB_DIR", shared + "/vocab"));
         long seed = Long.parseLong(args.string("seed", Long.toString(SyntheticModels.DEFAULT_SEED)));
-        return new SyntheticModels(Path.of(dir), Path.of(vocab), seed, System.out);
+        String names = args.string("names", SyntheticModels.DEFAULT_NAMES);
+        return new SyntheticModels(Path.of(dir), names, Path.of(vocab), seed, System.out);
     }
 
     private static void generate(Args args) throws IOException {

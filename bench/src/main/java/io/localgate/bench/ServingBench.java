@@ -112,6 +112,8 @@ public final class ServingBench {
             "How do vaccines train the immune system?");
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** How long a request may wait for the response headers (a queued request waits here). */
+    private static final Duration RESPONSE_TIMEOUT = Duration.ofMinutes(10);
 
     private final Settings settings;
     private final HttpClient client;
@@ -172,6 +174,7 @@ public final class ServingBench {
         body.put("stream", true);
         body.put("stream_options", Map.of("include_usage", true));
         var request = HttpRequest.newBuilder(settings.completionsUri())
+                .timeout(RESPONSE_TIMEOUT)
                 .header("Content-Type", "application/json")
                 .header("Accept", "text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));

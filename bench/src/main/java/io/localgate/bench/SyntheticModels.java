@@ -11,19 +11,27 @@ import java.util.Optional;
  * on demand: the F16 file by {@link SyntheticModelWriter}, the others from it by llama.cpp's quantizer.
  *
  * @param directory where the files live
+ * @param names     the file name pattern: {@code {shape}} and {@code {type}} are replaced
  * @param vocabDir  the folder holding llama.cpp's {@code ggml-vocab-*.gguf} files
  * @param seed      the weights' random seed
  * @param log       where progress goes
  */
-public record SyntheticModels(Path directory, Path vocabDir, long seed, PrintStream log) {
+public record SyntheticModels(Path directory, String names, Path vocabDir, long seed, PrintStream log) {
 
     public static final long DEFAULT_SEED = 42;
+    public static final String DEFAULT_NAMES = "{shape}-{type}.gguf";
 
-    public Path path(ModelShape shape, QuantType type) {
-        return directory.resolve(shape.name() + "-" + type.fileSuffix() + ".gguf");
+    public SyntheticModels {
+        if (!names.contains("{shape}") || !names.contains("{type}")) {
+            throw new IllegalArgumentException("the name pattern must contain {shape} and {type}: " + names);
+        }
     }
 
-    /** The shape and type a name such as {@code smollm2-135m-q8_0} stands for. */
+    public Path path(ModelShape shape, QuantType type) {
+        return directory.resolve(names.replace("{shape}", shape.name()).replace("{type}", type.fileSuffix()));
+    }
+
+    /** The shape and type a name such as {@code smollm2-135m-q8_0} stands for (the default pattern). */
     public static Optional<Named> parse(String name) {
         String base = name.endsWith(".gguf") ? name.substring(0, name.length() - 5) : name;
         for (ModelShape shape : ModelShape.KNOWN) {
