@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Prompt processing (ppN) and generation (tgN) speed of one model file in one backend, measured the way
+ * Prompt processing (ppN) and generation (tgN) speed of one model file in one or more backends, measured the way
  * llama-bench measures them, through the SPI both backends implement:
  * <ul>
  *   <li>ppN: a fresh sequence with an N-token prompt of random tokens and one token to generate; the
@@ -37,8 +37,8 @@ import java.util.concurrent.TimeoutException;
  * Both backends choose tokens greedily (argmax) with end-of-generation tokens banned by a logit bias, so
  * every run generates its full length and both pay the same small per-token sampling cost (llama-bench
  * itself does not sample; that cost is a fraction of a millisecond per token). One warm-up run of each
- * test is made and not counted; the backends take turns run by run. The model is loaded for the CPU ({@code gpuLayers} 0), one sequence at a
- * time, with a batch that takes the whole prompt in one step.
+ * test is made and not counted; the backends take turns run by run. The model is loaded for the CPU
+ * ({@code gpuLayers} 0), one sequence at a time, with a batch that takes the whole prompt in one step.
  */
 public final class BackendBench {
 
