@@ -181,6 +181,8 @@ public final class BackendBench {
             try {
                 double tokensPerSecond = run.tokensPerSecond(this, settings);
                 if (counted) samples.computeIfAbsent(test, k -> new ArrayList<>()).add(tokensPerSecond);
+                log.printf("      %s %s %s: %.2f t/s%n", backend.id(), test, counted ? "run " + samples.get(test).size() : "warm-up",
+                        tokensPerSecond);
             } catch (RuntimeException e) {
                 fail(e, log);
             }
