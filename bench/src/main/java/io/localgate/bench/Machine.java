@@ -13,7 +13,7 @@ final class Machine {
     }
 
     static String describe() {
-        return String.format("%s UTC; %s; %d processors available to the JVM; Java %s; load average %s",
+        return String.format("%s; %s; %d processors available to the JVM; Java %s; load average %s",
                 Instant.now().truncatedTo(ChronoUnit.SECONDS), cpuModel(), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), loadAverage());
     }
