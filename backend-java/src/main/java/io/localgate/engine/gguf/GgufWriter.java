@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -22,7 +23,13 @@ public final class GgufWriter {
     private final Map<String, GgufMetadata.Entry> metadata = new LinkedHashMap<>();
     private final List<PendingTensor> tensors = new ArrayList<>();
 
-    private record PendingTensor(String name, GgmlType type, long[] shape, MemorySegment data) {
+    private record PendingTensor(String name, GgmlType type, long[] shape, long byteSize, TensorBytes data) {
+    }
+
+    /** Writes a tensor's bytes when the file is written, so that large tensors need not be in memory at once. */
+    @FunctionalInterface
+    public interface TensorBytes {
+        void writeTo(WritableByteChannel out) throws IOException;
     }
 
     public GgufWriter putString(String key, String value) {
@@ -77,14 +84,27 @@ public final class GgufWriter {
 
     /** Adds a tensor; {@code data} must hold exactly its bytes in {@code type}'s layout. */
     public GgufWriter addTensor(String name, GgmlType type, long[] shape, MemorySegment data) {
-        long elements = 1;
-        for (long d : shape) elements = Math.multiplyExact(elements, d);
-        long expected = type.byteSize(elements);
+        long expected = byteSize(type, shape);
         if (data.byteSize() != expected) {
             throw new IllegalArgumentException("tensor " + name + " needs " + expected + " bytes, got " + data.byteSize());
         }
-        tensors.add(new PendingTensor(name, type, shape.clone(), data));
+        tensors.add(new PendingTensor(name, type, shape.clone(), expected, out -> writeFully(out, data.asByteBuffer())));
         return this;
+    }
+
+    /**
+     * Adds a tensor whose bytes {@code data} writes during {@link #write}, in the tensors' order; it must
+     * write exactly the tensor's size in {@code type}'s layout.
+     */
+    public GgufWriter addTensor(String name, GgmlType type, long[] shape, TensorBytes data) {
+        tensors.add(new PendingTensor(name, type, shape.clone(), byteSize(type, shape), data));
+        return this;
+    }
+
+    private static long byteSize(GgmlType type, long[] shape) {
+        long elements = 1;
+        for (long d : shape) elements = Math.multiplyExact(elements, d);
+        return type.byteSize(elements);
     }
 
     public void write(Path path) throws IOException {
@@ -109,14 +129,19 @@ public final class GgufWriter {
                 for (long d : t.shape) header.u64(d);
                 header.u32(t.type.id());
                 header.u64(offset);
-                offset = align(offset + t.data.byteSize(), alignment);
+                offset = align(offset + t.byteSize, alignment);
             }
             header.padTo(alignment);
             writeFully(out, header.toByteBuffer());
             long written = 0;
             for (PendingTensor t : tensors) {
-                writeFully(out, t.data.asByteBuffer());
-                written += t.data.byteSize();
+                long start = out.position();
+                t.data.writeTo(out);
+                if (out.position() - start != t.byteSize) {
+                    throw new IllegalStateException("tensor " + t.name + " needs " + t.byteSize + " bytes, its writer wrote "
+                            + (out.position() - start));
+                }
+                written += t.byteSize;
                 long padded = align(written, alignment);
                 writeFully(out, ByteBuffer.allocate((int) (padded - written)));
                 written = padded;
@@ -124,7 +149,7 @@ public final class GgufWriter {
         }
     }
 
-    private static void writeFully(FileChannel out, ByteBuffer buffer) throws IOException {
+    private static void writeFully(WritableByteChannel out, ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) out.write(buffer);
     }
 

@@ -34,6 +34,11 @@ public final class Llama {
     /** {@code enum ggml_backend_dev_type}. */
     public static final int DEVICE_TYPE_GPU = 1;
     public static final int DEVICE_TYPE_IGPU = 2;
+    /** {@code enum llama_ftype} values that {@link #modelQuantize} is asked for. */
+    public static final int FTYPE_MOSTLY_F16 = 1;
+    public static final int FTYPE_MOSTLY_Q4_0 = 2;
+    public static final int FTYPE_MOSTLY_Q8_0 = 7;
+    public static final int FTYPE_MOSTLY_Q4_K_M = 15;
     /** {@code LLAMA_DEFAULT_SEED}: asks {@code llama_sampler_init_dist} for a random seed. */
     public static final int DEFAULT_SEED = 0xFFFFFFFF;
 
@@ -92,6 +97,9 @@ public final class Llama {
     private final MethodHandle samplerApply;
     private final MethodHandle samplerAccept;
     private final MethodHandle samplerFree;
+
+    private final MethodHandle modelQuantizeDefaultParams;
+    private final MethodHandle modelQuantize;
 
     /**
      * Binds every function now, so that a library of another release fails here, naming the missing
@@ -163,6 +171,10 @@ public final class Llama {
         samplerApply = binder.bind("llama_sampler_apply", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
         samplerAccept = binder.bind("llama_sampler_accept", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
         samplerFree = binder.bind("llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
+
+        modelQuantizeDefaultParams = binder.bind("llama_model_quantize_default_params",
+                FunctionDescriptor.of(LlamaStructs.QuantizeParams.LAYOUT));
+        modelQuantize = binder.bind("llama_model_quantize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
     }
 
     // ggml
@@ -605,6 +617,25 @@ public final class Llama {
     public void samplerFree(MemorySegment sampler) {
         try {
             samplerFree.invokeExact(sampler);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // quantization
+
+    public MemorySegment modelQuantizeDefaultParams(SegmentAllocator allocator) {
+        try {
+            return (MemorySegment) modelQuantizeDefaultParams.invokeExact(allocator);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Rewrites the GGUF file {@code inputPath} quantized as {@code params} say into {@code outputPath}; 0 on success. */
+    public int modelQuantize(MemorySegment inputPath, MemorySegment outputPath, MemorySegment params) {
+        try {
+            return (int) modelQuantize.invokeExact(inputPath, outputPath, params);
         } catch (Throwable t) {
             throw rethrow(t);
         }

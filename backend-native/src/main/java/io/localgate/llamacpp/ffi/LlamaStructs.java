@@ -180,6 +180,33 @@ public final class LlamaStructs {
         }
     }
 
+    /** {@code struct llama_model_quantize_params} (64 bytes). */
+    public static final class QuantizeParams {
+        public static final StructLayout LAYOUT = structLayout(
+                JAVA_INT.withName("nthread"),
+                JAVA_INT.withName("ftype"),
+                JAVA_INT.withName("output_tensor_type"),
+                JAVA_INT.withName("token_embedding_type"),
+                JAVA_BOOLEAN.withName("allow_requantize"),
+                JAVA_BOOLEAN.withName("quantize_output_tensor"),
+                JAVA_BOOLEAN.withName("only_copy"),
+                JAVA_BOOLEAN.withName("pure"),
+                JAVA_BOOLEAN.withName("keep_split"),
+                JAVA_BOOLEAN.withName("dry_run"),
+                paddingLayout(2),
+                ADDRESS.withName("imatrix"),
+                ADDRESS.withName("kv_overrides"),
+                ADDRESS.withName("tt_overrides"),
+                ADDRESS.withName("prune_layers"),
+                JAVA_LONG.withName("max_buf_size")).withName("llama_model_quantize_params");
+
+        public static final VarHandle NTHREAD = field(LAYOUT, "nthread");
+        public static final VarHandle FTYPE = field(LAYOUT, "ftype");
+
+        private QuantizeParams() {
+        }
+    }
+
     /** {@code llama_logit_bias} (8 bytes). */
     public static final class LogitBias {
         public static final StructLayout LAYOUT = structLayout(

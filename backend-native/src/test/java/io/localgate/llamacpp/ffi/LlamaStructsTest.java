@@ -117,6 +117,28 @@ class LlamaStructsTest {
      * layout has them, and {@code seq_id} carries the NULL sentinel after its last entry.
      */
     @Test
+    void quantizeParamsDefaults() {
+        var expected = new LinkedHashMap<String, Object>();
+        expected.put("nthread", 0);
+        expected.put("ftype", Llama.FTYPE_MOSTLY_Q8_0);
+        expected.put("output_tensor_type", 43);     // GGML_TYPE_COUNT
+        expected.put("token_embedding_type", 43);
+        expected.put("allow_requantize", false);
+        expected.put("quantize_output_tensor", true);
+        expected.put("only_copy", false);
+        expected.put("pure", false);
+        expected.put("keep_split", false);
+        expected.put("dry_run", false);
+        expected.put("imatrix", NULL);
+        expected.put("kv_overrides", NULL);
+        expected.put("tt_overrides", NULL);
+        expected.put("prune_layers", NULL);
+        expected.put("max_buf_size", 8L << 30);     // LLAMA_QUANT_MAX_BUF_SIZE
+        assertThat(LlamaStructs.QuantizeParams.LAYOUT.byteSize()).isEqualTo(64);
+        checkDefaults(LlamaStructs.QuantizeParams.LAYOUT, api::modelQuantizeDefaultParams, expected);
+    }
+
+    @Test
     void batchLayoutMatchesLlamaBatchInit() throws Throwable {
         try (Arena arena = Arena.ofConfined()) {
             SymbolLookup llama = SymbolLookup.libraryLookup(libllama(), arena);
