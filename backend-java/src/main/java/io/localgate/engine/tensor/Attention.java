@@ -4,6 +4,8 @@ import static io.localgate.engine.tensor.Simd.SHORT;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 
 /**
  * Causal attention of one query head over F16 keys and values, with the numerics of ggml's CPU
@@ -22,7 +24,6 @@ public final class Attention {
     public static final class Scratch {
         final float[] query;
         final float[] accumulator;
-        final float[] lanes = new float[STEP];
         final float[] scores = new float[TILE];
 
         public Scratch(int headDim) {
@@ -52,22 +53,31 @@ public final class Attention {
             query[d] = HalfFloat.roundToF16(q[qOffset + d]);
             acc[d] = 0f;
         }
+        int vectorDims = headDim - headDim % REGISTER;
         float max = Float.NEGATIVE_INFINITY;
         float sum = 0f;
         for (int t = 0; t < count; t++) {
             long offset = first + t * stride;
-            float s = dotF16(keys, offset, query, headDim, scratch.lanes) * scale;
+            float s = dotF16(keys, offset, query, headDim) * scale;
             float oldScale = 1f;
             float weight = 1f;
             if (s > max) {
                 float previous = max;
                 max = s;
                 oldScale = Libm.expf(previous - max);
-                for (int d = 0; d < headDim; d++) acc[d] = HalfFloat.roundToF16(acc[d] * oldScale);
+                for (int d = 0; d < vectorDims; d += REGISTER) {
+                    Simd.roundToF16(FloatVector.fromArray(Simd.F16_LANES, acc, d).mul(oldScale)).intoArray(acc, d);
+                }
+                for (int d = vectorDims; d < headDim; d++) acc[d] = HalfFloat.roundToF16(acc[d] * oldScale);
             } else {
                 weight = Libm.expf(s - max);
             }
-            for (int d = 0; d < headDim; d++) {
+            FloatVector w = FloatVector.broadcast(Simd.F16_LANES, weight);
+            for (int d = 0; d < vectorDims; d += REGISTER) {
+                FloatVector a = FloatVector.fromArray(Simd.F16_LANES, acc, d);
+                Simd.roundToF16(halfs(values, offset + 2L * d).fma(w, a)).intoArray(acc, d);
+            }
+            for (int d = vectorDims; d < headDim; d++) {
                 float v = HalfFloat.f16ToF32(values.get(SHORT, offset + 2L * d));
                 acc[d] = HalfFloat.roundToF16(Math.fma(v, weight, acc[d]));
             }
@@ -75,6 +85,11 @@ public final class Attention {
         }
         float inverse = sum == 0f ? 0f : 1f / sum;
         for (int d = 0; d < headDim; d++) out[outOffset + d] = acc[d] * inverse;
+    }
+
+    /** 16 F16 values from {@code offset}, as floats. */
+    private static FloatVector halfs(MemorySegment segment, long offset) {
+        return Simd.f16ToF32(ShortVector.fromMemorySegment(Simd.S16_LANES, segment, offset, Simd.LE));
     }
 
     /**
@@ -93,34 +108,31 @@ public final class Attention {
             float tileMax = Float.NEGATIVE_INFINITY;
             for (int t = 0; t < TILE; t++) {
                 float s = Float.NEGATIVE_INFINITY;
-                if (t < valid) {
-                    long offset = first + (start + t) * stride;
-                    s = 0f;
-                    for (int d = 0; d < headDim; d++) {
-                        s = Math.fma(HalfFloat.f16ToF32(keys.get(SHORT, offset + 2L * d)), q[qOffset + d], s);
-                    }
-                    s *= scale;
-                }
+                if (t < valid) s = dotF32(keys, first + (start + t) * stride, q, qOffset, headDim) * scale;
                 scores[t] = s;
                 tileMax = Math.max(tileMax, s);
             }
             float newMax = Math.max(max, tileMax);
             if (newMax > max) {
                 float rescale = Libm.expf(max - newMax);
-                for (int d = 0; d < headDim; d++) acc[d] *= rescale;
+                for (int d = 0; d < headDim; d += REGISTER) {
+                    FloatVector.fromArray(Simd.F16_LANES, acc, d).mul(rescale).intoArray(acc, d);
+                }
                 sum *= rescale;
             }
             max = newMax;
             double tileSum = 0;
             for (int group = 0; group < TILE; group += REGISTER) {
-                for (int t = group; t < group + REGISTER; t++) scores[t] = Elementwise.vectorExpf(scores[t] - max);
-                tileSum += sum16(scores, group);
+                FloatVector e = Elementwise.vectorExpf(FloatVector.fromArray(Simd.F16_LANES, scores, group).sub(max));
+                e.intoArray(scores, group);
+                tileSum += Simd.sum16(e);
             }
             sum = (float) (sum + tileSum);
             for (int t = 0; t < valid; t++) {
                 long offset = first + (start + t) * stride;
-                for (int d = 0; d < headDim; d++) {
-                    acc[d] = Math.fma(HalfFloat.f16ToF32(values.get(SHORT, offset + 2L * d)), scores[t], acc[d]);
+                FloatVector p = FloatVector.broadcast(Simd.F16_LANES, scores[t]);
+                for (int d = 0; d < headDim; d += REGISTER) {
+                    halfs(values, offset + 2L * d).fma(p, FloatVector.fromArray(Simd.F16_LANES, acc, d)).intoArray(acc, d);
                 }
             }
         }
@@ -128,47 +140,38 @@ public final class Attention {
         for (int d = 0; d < headDim; d++) out[outOffset + d] = acc[d] * inverse;
     }
 
-    /** {@code _mm512_reduce_add_ps} of 16 values from {@code offset}. */
-    private static float sum16(float[] v, int o) {
-        float q0 = (v[o] + v[o + 8]) + (v[o + 4] + v[o + 12]);
-        float q1 = (v[o + 1] + v[o + 9]) + (v[o + 5] + v[o + 13]);
-        float q2 = (v[o + 2] + v[o + 10]) + (v[o + 6] + v[o + 14]);
-        float q3 = (v[o + 3] + v[o + 11]) + (v[o + 7] + v[o + 15]);
-        return (q0 + q2) + (q1 + q3);
+    /** An F16 key times an F32 query, in 16 lanes (the tiled kernel's head size is a multiple of 16). */
+    private static float dotF32(MemorySegment keys, long offset, float[] q, int qOffset, int headDim) {
+        FloatVector acc = FloatVector.zero(Simd.F16_LANES);
+        for (int d = 0; d < headDim; d += REGISTER) {
+            acc = halfs(keys, offset + 2L * d).fma(FloatVector.fromArray(Simd.F16_LANES, q, qOffset + d), acc);
+        }
+        return Simd.sum16(acc);
     }
 
     /**
      * ggml_vec_dot_f16 as built for AVX-512: whole steps of 64 accumulate in 4 x 16 float lanes with
      * fused multiply-adds, reduced pairwise; the rest, and the total, in double.
      */
-    static float dotF16(MemorySegment keys, long offset, float[] query, int n, float[] lanes) {
+    static float dotF16(MemorySegment keys, long offset, float[] query, int n) {
         double sum = 0;
         int whole = n - n % STEP;
         if (whole > 0) {
-            Arrays.fill(lanes, 0f);
+            FloatVector acc0 = FloatVector.zero(Simd.F16_LANES);
+            FloatVector acc1 = acc0;
+            FloatVector acc2 = acc0;
+            FloatVector acc3 = acc0;
             for (int i = 0; i < whole; i += STEP) {
-                for (int j = 0; j < STEP; j++) {
-                    float k = HalfFloat.f16ToF32(keys.get(SHORT, offset + 2L * (i + j)));
-                    lanes[j] = Math.fma(k, query[i + j], lanes[j]);
-                }
+                acc0 = halfs(keys, offset + 2L * i).fma(FloatVector.fromArray(Simd.F16_LANES, query, i), acc0);
+                acc1 = halfs(keys, offset + 2L * (i + REGISTER)).fma(FloatVector.fromArray(Simd.F16_LANES, query, i + REGISTER), acc1);
+                acc2 = halfs(keys, offset + 2L * (i + 2 * REGISTER)).fma(FloatVector.fromArray(Simd.F16_LANES, query, i + 2 * REGISTER), acc2);
+                acc3 = halfs(keys, offset + 2L * (i + 3 * REGISTER)).fma(FloatVector.fromArray(Simd.F16_LANES, query, i + 3 * REGISTER), acc3);
             }
-            for (int l = 0; l < REGISTER; l++) {
-                lanes[l] += lanes[2 * REGISTER + l];
-                lanes[REGISTER + l] += lanes[3 * REGISTER + l];
-                lanes[l] += lanes[REGISTER + l];
-            }
-            sum = reduce16(lanes);
+            sum = Simd.sum16(acc0.add(acc2).add(acc1.add(acc3)));
         }
         for (int i = whole; i < n; i++) {
             sum += HalfFloat.f16ToF32(keys.get(SHORT, offset + 2L * i)) * query[i];
         }
         return (float) sum;
-    }
-
-    /** The tree of {@code _mm512_reduce_add_ps}: halves, quarters, then pairs. */
-    private static float reduce16(float[] lanes) {
-        for (int l = 0; l < 8; l++) lanes[l] += lanes[l + 8];
-        for (int l = 0; l < 4; l++) lanes[l] += lanes[l + 4];
-        return (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
     }
 }

@@ -55,30 +55,43 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
         }
     }
 
-    /** The repacked kernels (gemv/gemm q4_0_8x8): whole-block integer sums, scaled and summed in order. */
+    /**
+     * The repacked kernels (gemv/gemm q4_0_8x8): whole-block integer sums, scaled and summed in order. A
+     * block's products are exact integers in float lanes, and so is their sum (below 2^24), whatever the
+     * order of the lane sum.
+     */
     private float dotPerBlock(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
         float sum = 0f;
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
-            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK);
-            int products = Simd.dot4Lanes(unpack(offset), x).reduceLanes(VectorOperators.ADD);
-            sum = Math.fma(products, scale, sum);
+            ByteVector packed = ByteVector.fromMemorySegment(B16_LANES, data, offset + 2, LE);
+            int x = (xBlock + k) * BLOCK;
+            FloatVector low = floats(packed.and((byte) 0x0F).sub((byte) 8)).mul(floats(ByteVector.fromArray(B16_LANES, xq, x)));
+            FloatVector products = floats(highNibbles(packed)).fma(floats(ByteVector.fromArray(B16_LANES, xq, x + 16)), low);
+            sum = Math.fma(products.reduceLanes(VectorOperators.ADD), scale, sum);
         }
         return sum;
     }
 
+    private static ByteVector highNibbles(ByteVector packed) {
+        return packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+    }
+
+    private static FloatVector floats(ByteVector bytes) {
+        return (FloatVector) bytes.convertShape(VectorOperators.B2F, Simd.F16_LANES, 0);
+    }
+
     /** vec_dot_q4_0_q8_0 and tinyBLAS_Q0_AVX: eight float lanes, as {@link Q8_0Matrix}. */
     private float dotInLanes(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
-        FloatVector acc = FloatVector.zero(F8_LANES);
+        FloatVector acc = FloatVector.zero(Simd.F16_LANES);
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
-            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK);
-            FloatVector lanes = (FloatVector) Simd.dot4Lanes(unpack(offset), x).convert(VectorOperators.I2F, 0);
-            acc = lanes.fma(FloatVector.broadcast(F8_LANES, scale), acc);
+            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK).rearrange(Simd.QUARTERS);
+            acc = Simd.dot8Lanes(unpack(offset).rearrange(Simd.QUARTERS), x).fma(FloatVector.broadcast(Simd.F16_LANES, scale), acc);
         }
-        return Simd.sum8(acc);
+        return Simd.sum8((FloatVector) acc.reinterpretShape(F8_LANES, 0));
     }
 
     /** A block's 32 values (nibble minus 8) in element order: the 16 bytes twice, low nibbles then high. */

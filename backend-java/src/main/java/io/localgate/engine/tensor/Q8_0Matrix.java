@@ -1,6 +1,7 @@
 package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.Simd.B32_LANES;
+import static io.localgate.engine.tensor.Simd.F16_LANES;
 import static io.localgate.engine.tensor.Simd.F8_LANES;
 import static io.localgate.engine.tensor.Simd.LE;
 import static io.localgate.engine.tensor.Simd.SHORT;
@@ -10,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q8_0 weights: blocks of 32 signed bytes with one F16 scale (34 bytes). Activations are quantized to
@@ -65,16 +65,15 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Matr
     }
 
     private float dot(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
-        FloatVector acc = FloatVector.zero(F8_LANES);
+        FloatVector acc = FloatVector.zero(F16_LANES);
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
-            ByteVector w = ByteVector.fromMemorySegment(B32_LANES, data, offset + 2, LE);
-            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK);
-            FloatVector lanes = (FloatVector) Simd.dot4Lanes(w, x).convert(VectorOperators.I2F, 0);
-            acc = lanes.fma(FloatVector.broadcast(F8_LANES, scale), acc);
+            ByteVector w = ByteVector.fromMemorySegment(B32_LANES, data, offset + 2, LE).rearrange(Simd.QUARTERS);
+            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK).rearrange(Simd.QUARTERS);
+            acc = Simd.dot8Lanes(w, x).fma(FloatVector.broadcast(F16_LANES, scale), acc);
         }
-        return Simd.sum8(acc);
+        return Simd.sum8((FloatVector) acc.reinterpretShape(F8_LANES, 0));
     }
 
     @Override

@@ -21,7 +21,6 @@ final class Simd {
     static final VectorSpecies<Float> F16_LANES = FloatVector.SPECIES_512;
     static final VectorSpecies<Float> F8_LANES = FloatVector.SPECIES_256;
     static final VectorSpecies<Integer> I16_LANES = IntVector.SPECIES_512;
-    static final VectorSpecies<Integer> I8_LANES = IntVector.SPECIES_256;
     static final VectorSpecies<Short> S16_LANES = ShortVector.SPECIES_256;
     static final VectorSpecies<Byte> B32_LANES = ByteVector.SPECIES_256;
     static final VectorSpecies<Byte> B16_LANES = ByteVector.SPECIES_128;
@@ -66,6 +65,24 @@ final class Simd {
     }
 
     /**
+     * Each lane rounded to the nearest F16 value (ties to even) and back, as
+     * {@code Float.float16ToFloat(Float.floatToFloat16(x))}: the F16 significand is the F32 one cut to 11
+     * bits, so normal values round by integer arithmetic on the bits; below 2^-14 the F16 step is 2^-24,
+     * which adding and removing 0.5 rounds to; 65520 and above overflow to infinity.
+     */
+    static FloatVector roundToF16(FloatVector x) {
+        IntVector bits = x.reinterpretAsInts();
+        IntVector magnitude = bits.and(0x7FFF_FFFF);
+        FloatVector abs = magnitude.reinterpretAsFloats();
+        IntVector normal = magnitude.add(magnitude.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xFFF).and(0xFFFF_E000);
+        FloatVector rounded = normal.reinterpretAsFloats()
+                .blend(abs.add(0.5f).sub(0.5f), abs.lt(0x1p-14f))
+                .blend(Float.POSITIVE_INFINITY, abs.compare(VectorOperators.GE, 65520f))
+                .blend(abs, abs.test(VectorOperators.IS_NAN));
+        return rounded.reinterpretAsInts().or(bits.and(0x8000_0000)).reinterpretAsFloats();
+    }
+
+    /**
      * x86's {@code vdpbf16ps} on 16 lanes: each int lane of {@code a} and {@code b} packs two BF16 values
      * (even element low); the odd products are added first, then the even ones, each rounded.
      */
@@ -77,19 +94,20 @@ final class Simd {
         return acc.add(oddA.mul(oddB)).add(evenA.mul(evenB));
     }
 
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(F16_LANES, i -> (i + 8) % 16);
+
     /**
-     * The 8 lanes of {@code vpdpbusd} for one block of 32 signed bytes each: lane {@code l} is the dot
-     * product of elements {@code 4l .. 4l+3}.
+     * The 8 lanes of {@code vpdpbusd} for one block of 32 signed bytes each, given {@link #QUARTERS}
+     * regrouped, in lanes 0-7 (and again in 8-15), computed in float lanes: each product and each partial
+     * sum is an integer below 2^24, so exact. Converted as two parts of 16, lane {@code j < 8} of the part
+     * products holds elements {@code 4j, 4j+2} and lane {@code j + 8} elements {@code 4j+1, 4j+3}.
      */
-    static IntVector dot4Lanes(ByteVector a, ByteVector b) {
-        ByteVector ra = a.rearrange(QUARTERS);
-        ByteVector rb = b.rearrange(QUARTERS);
-        IntVector sum = IntVector.zero(I8_LANES);
-        for (int part = 0; part < 4; part++) {
-            IntVector x = (IntVector) ra.convertShape(VectorOperators.B2I, I8_LANES, part);
-            IntVector y = (IntVector) rb.convertShape(VectorOperators.B2I, I8_LANES, part);
-            sum = sum.add(x.mul(y));
-        }
-        return sum;
+    static FloatVector dot8Lanes(ByteVector a, ByteVector b) {
+        FloatVector a0 = (FloatVector) a.convertShape(VectorOperators.B2F, F16_LANES, 0);
+        FloatVector a1 = (FloatVector) a.convertShape(VectorOperators.B2F, F16_LANES, 1);
+        FloatVector b0 = (FloatVector) b.convertShape(VectorOperators.B2F, F16_LANES, 0);
+        FloatVector b1 = (FloatVector) b.convertShape(VectorOperators.B2F, F16_LANES, 1);
+        FloatVector p = a1.fma(b1, a0.mul(b0));
+        return p.add(p.rearrange(SWAP_HALVES));
     }
 }
