@@ -3,7 +3,7 @@ package io.localgate.engine.tensor;
 import static io.localgate.engine.tensor.ActivationQuants.QK_K;
 import static io.localgate.engine.tensor.Simd.B32_LANES;
 import static io.localgate.engine.tensor.Simd.F8_LANES;
-import static io.localgate.engine.tensor.Simd.I8_LANES;
+import static io.localgate.engine.tensor.QuantBlocks.I8_LANES;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
 import io.localgate.engine.gguf.GgmlType;
@@ -71,7 +71,7 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Matr
                 int scale = QuantBlocks.byteOf(scales, 0, s);
                 sumi = QuantBlocks.dotEightLanes(low.or(fifth), ByteVector.fromArray(B32_LANES, xq, xBase + 32 * s), scale, scale, sumi);
             }
-            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8_LANES, d), acc);
+            acc = ((FloatVector) sumi.convertShape(VectorOperators.I2F, F8_LANES, 0)).fma(FloatVector.broadcast(F8_LANES, d), acc);
         }
         return Simd.sum8(acc) + mins;
     }

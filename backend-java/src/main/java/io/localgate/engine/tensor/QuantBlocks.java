@@ -2,18 +2,20 @@ package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.Simd.B16_LANES;
 import static io.localgate.engine.tensor.Simd.B32_LANES;
-import static io.localgate.engine.tensor.Simd.I8_LANES;
+import static io.localgate.engine.tensor.Simd.F16_LANES;
 import static io.localgate.engine.tensor.Simd.LE;
 import static io.localgate.engine.tensor.Simd.S16_LANES;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Unpacking and integer dot products shared by the quantized block types: 32 weights at a time become a
@@ -21,13 +23,80 @@ import jdk.incubator.vector.VectorShuffle;
  */
 final class QuantBlocks {
 
+    /** Eight int lanes: the integer accumulators of ggml's AVX2 K-quant kernels. */
+    static final VectorSpecies<Integer> I8_LANES = IntVector.SPECIES_256;
+
     private static final VectorShuffle<Byte> TWICE = VectorShuffle.fromOp(B32_LANES, i -> i % 16);
     private static final ByteVector NIBBLE_SHIFTS = ByteVector.zero(B32_LANES).blend((byte) 4, B32_LANES.indexInRange(-16, 16));
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     private static final IntVector NIBBLE_POSITIONS = IntVector.fromArray(I8_LANES, new int[] {0, 4, 8, 12, 16, 20, 24, 28}, 0);
     private static final VectorMask<Integer> UPPER_HALF = I8_LANES.indexInRange(-4, 4);
 
+    private static final VectorShuffle<Integer> SWAP_INT_HALVES = VectorShuffle.fromOp(Simd.I16_LANES, i -> (i + 8) % 16);
+
     private QuantBlocks() {
+    }
+
+    /**
+     * Quants as floats, each block of 32 regrouped as {@link Simd#QUARTERS} regroups bytes: position
+     * {@code p} holds element {@code 4 * (p % 8) + p / 8}. Weights regrouped the same way multiply them
+     * lane for lane in {@link #products}.
+     */
+    static void quartered(byte[] quants, int length, float[] out) {
+        for (int block = 0; block < length; block += 32) {
+            for (int p = 0; p < 32; p++) out[block + p] = quants[block + 4 * (p % 8) + p / 8];
+        }
+    }
+
+    /**
+     * 32 weights (regrouped by {@link Simd#QUARTERS}) times 32 activations from {@link #quartered}, in 16
+     * float lanes: lane {@code j < 8} holds elements {@code 4j, 4j+2}, lane {@code j + 8} elements
+     * {@code 4j+1, 4j+3}. The products and their sums are integers; they stay exact while each lane stays
+     * below 2^24, which every caller states for its value ranges.
+     */
+    static FloatVector products(ByteVector w, float[] x, int offset) {
+        FloatVector x0 = FloatVector.fromArray(F16_LANES, x, offset);
+        FloatVector x1 = FloatVector.fromArray(F16_LANES, x, offset + 16);
+        return floats(w, 1).fma(x1, floats(w, 0).mul(x0));
+    }
+
+    /** Part {@code part} (bytes 16 * part ..) of 32 bytes as 16 floats. */
+    static FloatVector floats(ByteVector w, int part) {
+        return (FloatVector) w.convertShape(VectorOperators.B2F, F16_LANES, part);
+    }
+
+    /**
+     * The eight integer lanes of x86's {@code vpdpbusd} (lane {@code l}: elements {@code 4l..4l+3} of each
+     * block of 32) from 16 lanes summed by {@link #products}, all exact integers.
+     */
+    static IntVector eightLanes(FloatVector exact) {
+        IntVector ints = (IntVector) exact.convertShape(VectorOperators.F2I, Simd.I16_LANES, 0);
+        return (IntVector) ints.add(ints.rearrange(SWAP_INT_HALVES)).reinterpretShape(I8_LANES, 0);
+    }
+
+    /**
+     * {@code lanes} (eight floats) plus {@code d} times the {@link #eightLanes} of {@code exact}: ggml's
+     * {@code acc = fma(d, float(sumi), acc)}. Kept in an array so that no vector crosses a call C2 may
+     * not inline.
+     */
+    static void addEightLanes(FloatVector exact, float d, float[] lanes) {
+        FloatVector sumi = (FloatVector) eightLanes(exact).convertShape(VectorOperators.I2F, Simd.F8_LANES, 0);
+        sumi.fma(FloatVector.broadcast(Simd.F8_LANES, d), FloatVector.fromArray(Simd.F8_LANES, lanes, 0)).intoArray(lanes, 0);
+    }
+
+    /** The sum of 16 lanes summed by {@link #products}, all exact integers, in integer arithmetic. */
+    static int sum(FloatVector exact) {
+        return ((IntVector) exact.convertShape(VectorOperators.F2I, Simd.I16_LANES, 0)).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The low nibble of each byte. */
+    static ByteVector lowNibbles(ByteVector packed) {
+        return packed.and((byte) 0x0F);
+    }
+
+    /** The high nibble of each byte (shifted as ints: x86 has no byte shift). */
+    static ByteVector highNibbles(ByteVector packed) {
+        return packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
     }
 
     /** The 32 nibbles of a 16-byte block in element order (byte {@code j}: low nibble element j, high nibble j + 16), 0..15. */
@@ -105,6 +174,20 @@ final class QuantBlocks {
         words[1] = (c & 0x0F0F_0F0F) | (((a >>> 6) & 0x0303_0303) << 4);
         words[2] = b & 0x3F3F_3F3F;
         words[3] = ((c >>> 4) & 0x0F0F_0F0F) | (((b >>> 6) & 0x0303_0303) << 4);
+    }
+
+    private static final IntVector BYTE_SHIFTS_TWICE = IntVector.fromArray(Simd.I16_LANES,
+            new int[] {0, 0, 8, 8, 16, 16, 24, 24, 0, 0, 8, 8, 16, 16, 24, 24}, 0);
+    private static final VectorMask<Integer> UPPER_EIGHT = Simd.I16_LANES.indexInRange(-8, 8);
+
+    /**
+     * The eight mins of a Q4_K/Q5_K superblock (bytes of {@code low}, then of {@code high}) times the
+     * activation sums of their 32 elements, that is the 16 Q8_K sums at {@code sums}, each min twice.
+     */
+    static int minsTimesSums(int low, int high, short[] xs, int sums) {
+        IntVector mins = IntVector.broadcast(Simd.I16_LANES, low).blend(high, UPPER_EIGHT).lanewise(VectorOperators.LSHR, BYTE_SHIFTS_TWICE).and(0xFF);
+        IntVector x = (IntVector) ShortVector.fromArray(S16_LANES, xs, sums).convertShape(VectorOperators.S2I, Simd.I16_LANES, 0);
+        return x.mul(mins).reduceLanes(VectorOperators.ADD);
     }
 
     /** Byte {@code i} (of 8) of two little-endian words, unsigned. */
