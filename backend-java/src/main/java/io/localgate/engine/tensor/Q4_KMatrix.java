@@ -103,7 +103,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
 
     /** AVX2 {@code vec_dot_q4_K_q8_K}: eight integer lanes per superblock, scaled into eight float lanes; the mins in four. */
     private float dotInLanes(long rowOffset, int blocks, float[] xq, float[] xd, short[] xs, int xBlock) {
-        float[] lanes = new float[8];
+        float[] lanes = new float[16];
         float[] minLanes = new float[4];
         int[] scales = new int[4];
         for (int k = 0; k < blocks; k++) {
@@ -136,7 +136,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
         }
         if (lanes == null) return QuantBlocks.sum(acc);
-        QuantBlocks.addEightLanes(acc, d, lanes);
+        QuantBlocks.addEightLanes(QuantBlocks.eightLanesTwice(acc), d, lanes);
         return 0;
     }
 

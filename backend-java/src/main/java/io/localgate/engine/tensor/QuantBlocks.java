@@ -60,6 +60,18 @@ final class QuantBlocks {
         return floats(w, 1).fma(x1, floats(w, 0).mul(x0));
     }
 
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(F16_LANES, i -> (i + 8) % 16);
+
+    /**
+     * The eight lanes of x86's {@code vpdpbusd} for 32 weights ({@link Simd#QUARTERS} regrouped, |w| <= 127)
+     * and 32 activations from {@link #quartered}, in lanes 0-7 and again in 8-15; exact (each lane adds
+     * four products below 2^14).
+     */
+    static FloatVector dot8LanesTwice(ByteVector w, float[] x, int offset) {
+        FloatVector p = products(w, x, offset);
+        return p.add(p.rearrange(SWAP_HALVES));
+    }
+
     /** Part {@code part} (bytes 16 * part ..) of 32 bytes as 16 floats. */
     static FloatVector floats(ByteVector w, int part) {
         return (FloatVector) w.convertShape(VectorOperators.B2F, F16_LANES, part);
@@ -67,21 +79,22 @@ final class QuantBlocks {
 
     /**
      * The eight integer lanes of x86's {@code vpdpbusd} (lane {@code l}: elements {@code 4l..4l+3} of each
-     * block of 32) from 16 lanes summed by {@link #products}, all exact integers.
+     * block of 32) from 16 lanes summed by {@link #products}, all exact integers; lanes {@code l} and
+     * {@code l + 8} of the result are the same (staying 16 wide spares a narrowing C2 does not compile).
      */
-    static IntVector eightLanes(FloatVector exact) {
+    static IntVector eightLanesTwice(FloatVector exact) {
         IntVector ints = (IntVector) exact.convertShape(VectorOperators.F2I, Simd.I16_LANES, 0);
-        return (IntVector) ints.add(ints.rearrange(SWAP_INT_HALVES)).reinterpretShape(I8_LANES, 0);
+        return ints.add(ints.rearrange(SWAP_INT_HALVES));
     }
 
     /**
-     * {@code lanes} (eight floats) plus {@code d} times the {@link #eightLanes} of {@code exact}: ggml's
-     * {@code acc = fma(d, float(sumi), acc)}. Kept in an array so that no vector crosses a call C2 may
-     * not inline.
+     * {@code lanes} (16 floats, the eight lanes twice) plus {@code d} times {@code sumi} (from
+     * {@link #eightLanesTwice}): ggml's {@code acc = fma(d, float(sumi), acc)}. Kept in an array so that no
+     * vector crosses a call C2 may not inline.
      */
-    static void addEightLanes(FloatVector exact, float d, float[] lanes) {
-        FloatVector sumi = (FloatVector) eightLanes(exact).convertShape(VectorOperators.I2F, Simd.F8_LANES, 0);
-        sumi.fma(FloatVector.broadcast(Simd.F8_LANES, d), FloatVector.fromArray(Simd.F8_LANES, lanes, 0)).intoArray(lanes, 0);
+    static void addEightLanes(IntVector sumi, float d, float[] lanes) {
+        FloatVector products = (FloatVector) sumi.convertShape(VectorOperators.I2F, F16_LANES, 0);
+        products.fma(FloatVector.broadcast(F16_LANES, d), FloatVector.fromArray(F16_LANES, lanes, 0)).intoArray(lanes, 0);
     }
 
     /** The sum of 16 lanes summed by {@link #products}, all exact integers, in integer arithmetic. */
