@@ -8,7 +8,6 @@ import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q5_0 weights: blocks of 32 five-bit values with one F16 scale (22 bytes: scale, 4 bytes of fifth bits,
