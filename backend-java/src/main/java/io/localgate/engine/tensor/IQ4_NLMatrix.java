@@ -66,7 +66,7 @@ public record IQ4_NLMatrix(MemorySegment data, int rows, int cols) implements Ma
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
-            float products = QuantBlocks.products(values(offset), xq, (xBlock + k) * BLOCK).reduceLanes(VectorOperators.ADD);
+            float products = QuantBlocks.products(values(offset), QuantBlocks.at(xq, (xBlock + k) * BLOCK), QuantBlocks.at(xq, (xBlock + k) * BLOCK + 16)).reduceLanes(VectorOperators.ADD);
             sum = Math.fma(products, scale, sum);
         }
         return sum;
@@ -85,7 +85,7 @@ public record IQ4_NLMatrix(MemorySegment data, int rows, int cols) implements Ma
         if (k < blocks) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             float scale = xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset));
-            sum = Math.fma(scale, QuantBlocks.products(values(offset), xq, (xBlock + k) * BLOCK).reduceLanes(VectorOperators.ADD), sum);
+            sum = Math.fma(scale, QuantBlocks.products(values(offset), QuantBlocks.at(xq, (xBlock + k) * BLOCK), QuantBlocks.at(xq, (xBlock + k) * BLOCK + 16)).reduceLanes(VectorOperators.ADD), sum);
         }
         return sum;
     }

@@ -75,7 +75,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             int xBase = (xBlock + k) * QK_K;
             float yd = xd[xBlock + k];
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
-            sum = Math.fma(subBlocks(offset, 0, 4, xq, xBase, scales, 0f, null), HalfFloat.f16ToF32(data.get(SHORT, offset)) * yd, sum);
+            sum = Math.fma(superblockSum(offset, xq, xBase, scales), HalfFloat.f16ToF32(data.get(SHORT, offset)) * yd, sum);
             mins = Math.fma(QuantBlocks.minsTimesSums(scales[2], scales[3], xs, xBase / 16), HalfFloat.f16ToF32(data.get(SHORT, offset + 2)) * yd, mins);
         }
         return sum - mins;
@@ -94,7 +94,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             float dmin = HalfFloat.f16ToF32(data.get(SHORT, offset + 2)) * yd;
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
             for (int t = 0; t < 4; t++) {
-                sum = Math.fma(subBlocks(offset, t, t + 1, xq, xBase, scales, 0f, null), d, sum);
+                sum = Math.fma(pairSum(offset, t, xq, xBase, scales), d, sum);
                 mins = Math.fma(minProducts(scales, xs, xBase / 16, 2 * t, 2 * t + 2), dmin, mins);
             }
         }
@@ -113,31 +113,53 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             float dmin = -xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
             for (int t = 0; t < 4; t++) minLanes[t] = Math.fma(dmin, minProducts(scales, xs, xBase / 16, 2 * t, 2 * t + 2), minLanes[t]);
-            subBlocks(offset, 0, 4, xq, xBase, scales, d, lanes);
+            addSuperblockLanes(offset, xq, xBase, scales, d, lanes);
         }
         return Simd.sum8(FloatVector.fromArray(F8_LANES, lanes, 0)) + ((minLanes[0] + minLanes[2]) + (minLanes[1] + minLanes[3]));
     }
 
-    /**
-     * Sub-blocks {@code 2 * from .. 2 * to - 1} times their scales, summed exactly in 16 float lanes (see
-     * {@link QuantBlocks#products}): sub-block {@code 2t} is the low nibbles of bytes {@code 32t..32t+31},
-     * {@code 2t + 1} their high nibbles. Returns their sum; with {@code lanes}, also adds {@code d} times
-     * their eight lanes there. (No vector is returned: C2 may compile this alone, and a returned vector
-     * would be boxed.)
+    /*
+     * A superblock's sub-blocks times their scales, summed exactly in 16 float lanes (see
+     * QuantBlocks.products): sub-block 2t is the low nibbles of bytes 32t..32t+31, 2t + 1 their high
+     * nibbles. Each of the three uses has its own loop in a method that returns no vector: C2 compiles
+     * such a method whole, alone if need be, where a shared helper returning a vector ends up boxed.
      */
-    private int subBlocks(long offset, int from, int to, float[] xq, int xBase, int[] scales, float d, float[] lanes) {
+
+    /** All eight sub-blocks, summed. */
+    private int superblockSum(long offset, float[] xq, int xBase, int[] scales) {
         FloatVector acc = FloatVector.zero(F16_LANES);
-        for (int t = from; t < to; t++) {
+        for (int t = 0; t < 4; t++) {
             ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
-            int x = xBase + 64 * t;
-            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), xq, x);
-            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), xq, x + 32);
+            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t), QuantBlocks.at(xq, xBase + 64 * t + 16));
+            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t + 32), QuantBlocks.at(xq, xBase + 64 * t + 48));
             acc = low.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t)), acc);
             acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
         }
-        if (lanes == null) return QuantBlocks.sum(acc);
-        QuantBlocks.addEightLanes(QuantBlocks.eightLanesTwice(acc), d, lanes);
-        return 0;
+        return QuantBlocks.sum(acc);
+    }
+
+    /** Sub-blocks {@code 2t} and {@code 2t + 1}, summed. */
+    private int pairSum(long offset, int t, float[] xq, int xBase, int[] scales) {
+        FloatVector acc = FloatVector.zero(F16_LANES);
+            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
+            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t), QuantBlocks.at(xq, xBase + 64 * t + 16));
+            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t + 32), QuantBlocks.at(xq, xBase + 64 * t + 48));
+            acc = low.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t)), acc);
+            acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
+        return QuantBlocks.sum(acc);
+    }
+
+    /** All eight sub-blocks: {@code d} times their eight lanes added to {@code lanes}. */
+    private void addSuperblockLanes(long offset, float[] xq, int xBase, int[] scales, float d, float[] lanes) {
+        FloatVector acc = FloatVector.zero(F16_LANES);
+        for (int t = 0; t < 4; t++) {
+            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
+            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t), QuantBlocks.at(xq, xBase + 64 * t + 16));
+            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t + 32), QuantBlocks.at(xq, xBase + 64 * t + 48));
+            acc = low.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t)), acc);
+            acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
+        }
+        QuantBlocks.asFloats(QuantBlocks.eightLanesTwice(acc)).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, 0)).intoArray(lanes, 0);
     }
 
     /** The mins of sub-blocks {@code from..to-1} times the activation sums of their 32 elements. */

@@ -77,9 +77,9 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             IntVector q = packed.lanewise(VectorOperators.LSHR, 4 * (s & 1)).and(0x0F0F_0F0F)
                     .or(high.lanewise(VectorOperators.LSHR, s).and(0x0101_0101).lanewise(VectorOperators.LSHL, 4));
             FloatVector scale = FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, s));
-            acc = QuantBlocks.products(q.reinterpretAsBytes(), xq, xBase + 32 * s).fma(scale, acc);
+            acc = QuantBlocks.products(q.reinterpretAsBytes(), QuantBlocks.at(xq, xBase + 32 * s), QuantBlocks.at(xq, xBase + 32 * s + 16)).fma(scale, acc);
         }
-        QuantBlocks.addEightLanes(QuantBlocks.eightLanesTwice(acc), d, lanes);
+        QuantBlocks.asFloats(QuantBlocks.eightLanesTwice(acc)).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, 0)).intoArray(lanes, 0);
         return QuantBlocks.minsTimesSums(scales[2], scales[3], xs, xBase / 16);
     }
 

@@ -49,15 +49,31 @@ final class QuantBlocks {
     }
 
     /**
-     * 32 weights (regrouped by {@link Simd#QUARTERS}) times 32 activations from {@link #quartered}, in 16
+     * 32 weights (regrouped by {@link Simd#QUARTERS}) times 32 activations from {@link #quartered} (16 in
+     * {@code x0}, 16 in {@code x1}), in 16
      * float lanes: lane {@code j < 8} holds elements {@code 4j, 4j+2}, lane {@code j + 8} elements
      * {@code 4j+1, 4j+3}. The products and their sums are integers; they stay exact while each lane stays
-     * below 2^24, which every caller states for its value ranges.
+     * below 2^24, which every caller states for its value ranges. (The helpers that take or return
+     * vectors stay under 35 bytecodes, so that C1 and C2 inline them everywhere: a helper compiled alone
+     * boxes its vectors, and once compiled large it is never inlined again.)
      */
-    static FloatVector products(ByteVector w, float[] x, int offset) {
-        FloatVector x0 = FloatVector.fromArray(F16_LANES, x, offset);
-        FloatVector x1 = FloatVector.fromArray(F16_LANES, x, offset + 16);
-        return floats(w, 1).fma(x1, floats(w, 0).mul(x0));
+    static FloatVector products(ByteVector w, FloatVector x0, FloatVector x1) {
+        return floatsOfPart1(w).fma(x1, floatsOfPart0(w).mul(x0));
+    }
+
+    /** Bytes 0..15 as floats. */
+    static FloatVector floatsOfPart0(ByteVector w) {
+        return (FloatVector) w.convertShape(VectorOperators.B2F, F16_LANES, 0);
+    }
+
+    /** Bytes 16..31 as floats. */
+    static FloatVector floatsOfPart1(ByteVector w) {
+        return (FloatVector) w.convertShape(VectorOperators.B2F, F16_LANES, 1);
+    }
+
+    /** 16 activations from {@link #quartered}. */
+    static FloatVector at(float[] x, int offset) {
+        return FloatVector.fromArray(F16_LANES, x, offset);
     }
 
     private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(F16_LANES, i -> (i + 8) % 16);
@@ -68,13 +84,8 @@ final class QuantBlocks {
      * four products below 2^14).
      */
     static FloatVector dot8LanesTwice(ByteVector w, float[] x, int offset) {
-        FloatVector p = products(w, x, offset);
+        FloatVector p = products(w, at(x, offset), at(x, offset + 16));
         return p.add(p.rearrange(SWAP_HALVES));
-    }
-
-    /** Part {@code part} (bytes 16 * part ..) of 32 bytes as 16 floats. */
-    static FloatVector floats(ByteVector w, int part) {
-        return (FloatVector) w.convertShape(VectorOperators.B2F, F16_LANES, part);
     }
 
     /**
@@ -88,14 +99,14 @@ final class QuantBlocks {
     }
 
     /**
-     * {@code lanes} (16 floats, the eight lanes twice) plus {@code d} times {@code sumi} (from
-     * {@link #eightLanesTwice}): ggml's {@code acc = fma(d, float(sumi), acc)}. Kept in an array so that no
-     * vector crosses a call C2 may not inline.
+     * The lanes of {@link #eightLanesTwice} as floats, for ggml's {@code acc = fma(d, float(sumi), acc)},
+     * which callers keep in a float array (16 wide, the eight lanes twice) so that no vector crosses a
+     * call C2 may not inline.
      */
-    static void addEightLanes(IntVector sumi, float d, float[] lanes) {
-        FloatVector products = (FloatVector) sumi.convertShape(VectorOperators.I2F, F16_LANES, 0);
-        products.fma(FloatVector.broadcast(F16_LANES, d), FloatVector.fromArray(F16_LANES, lanes, 0)).intoArray(lanes, 0);
+    static FloatVector asFloats(IntVector sumi) {
+        return (FloatVector) sumi.convertShape(VectorOperators.I2F, F16_LANES, 0);
     }
+
 
     /** The sum of 16 lanes summed by {@link #products}, all exact integers, in integer arithmetic. */
     static int sum(FloatVector exact) {
