@@ -90,9 +90,9 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
                     .or(high.lanewise(VectorOperators.LSHR, 2 * m).and(0x0303_0303).lanewise(VectorOperators.LSHL, 4));
             long scales = offset + 192 + 8L * half + 2L * m;
             FloatVector scale = FloatVector.broadcast(F16_LANES, scale(scales)).blend(scale(scales + 1), SECOND_SIXTEEN);
-            acc = QuantBlocks.products(q.reinterpretAsBytes(), xq, xBase + 32 * run).fma(scale, acc);
+            acc = QuantBlocks.products(q.reinterpretAsBytes(), QuantBlocks.at(xq, xBase + 32 * run), QuantBlocks.at(xq, xBase + 32 * run + 16)).fma(scale, acc);
         }
-        QuantBlocks.addEightLanes(QuantBlocks.eightLanesTwice(acc).sub(scaledSums(offset, xs, xBase / 16)), d, lanes);
+        QuantBlocks.asFloats(QuantBlocks.eightLanesTwice(acc).sub(scaledSums(offset, xs, xBase / 16))).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, 0)).intoArray(lanes, 0);
     }
 
     /**
