@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class MatmulBenchmark {
 
-    @Param({"Q8_0", "Q4_0", "F16"})
+    @Param({"Q8_0", "Q4_0", "F16", "Q4_K", "Q6_K", "Q5_0", "Q5_K", "IQ4_NL", "Q4_1"})
     public String type;
 
     @Param({"2048x2048", "512x2048", "8192x2048", "2048x8192", "128256x2048"})

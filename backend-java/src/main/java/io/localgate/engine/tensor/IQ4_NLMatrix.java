@@ -1,6 +1,7 @@
 package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.Simd.B32_LANES;
+import static io.localgate.engine.tensor.Simd.F16_LANES;
 import static io.localgate.engine.tensor.Simd.F8_LANES;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
@@ -8,7 +9,6 @@ import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -47,7 +47,7 @@ public record IQ4_NLMatrix(MemorySegment data, int rows, int cols) implements Ma
 
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        byte[] xq = input.q8Quants();
+        float[] xq = input.q8QuartersAsFloats();
         float[] xd = input.q8Scales();
         int batch = input.rows();
         int blocks = cols / BLOCK;
@@ -61,44 +61,46 @@ public record IQ4_NLMatrix(MemorySegment data, int rows, int cols) implements Ma
     }
 
     /** The repacked kernels (gemv/gemm iq4_nl_8x8): whole-block integer sums, scaled and summed in order. */
-    private float dotPerBlock(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
+    private float dotPerBlock(long rowOffset, int blocks, float[] xq, float[] xd, int xBlock) {
         float sum = 0f;
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
-            int products = blockLanes(offset, xq, (xBlock + k) * BLOCK).reduceLanes(VectorOperators.ADD);
+            float products = QuantBlocks.products(values(offset), QuantBlocks.at(xq, (xBlock + k) * BLOCK), QuantBlocks.at(xq, (xBlock + k) * BLOCK + 16)).reduceLanes(VectorOperators.ADD);
             sum = Math.fma(products, scale, sum);
         }
         return sum;
     }
 
     /** {@code vec_dot_iq4_nl_q8_0}: pairs of blocks into two sets of eight lanes, an odd last block added alone. */
-    private float dotInLanes(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
-        FloatVector even = FloatVector.zero(F8_LANES);
-        FloatVector odd = FloatVector.zero(F8_LANES);
+    private float dotInLanes(long rowOffset, int blocks, float[] xq, float[] xd, int xBlock) {
+        FloatVector even = FloatVector.zero(F16_LANES);
+        FloatVector odd = FloatVector.zero(F16_LANES);
         int k = 0;
         for (; k + 1 < blocks; k += 2) {
             even = accumulate(rowOffset + (long) k * BLOCK_BYTES, xq, xd, xBlock + k, even);
             odd = accumulate(rowOffset + (long) (k + 1) * BLOCK_BYTES, xq, xd, xBlock + k + 1, odd);
         }
-        float sum = Simd.sum8(even.add(odd));
+        float sum = Simd.sum8((FloatVector) even.add(odd).reinterpretShape(F8_LANES, 0));
         if (k < blocks) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             float scale = xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset));
-            sum = Math.fma(scale, blockLanes(offset, xq, (xBlock + k) * BLOCK).reduceLanes(VectorOperators.ADD), sum);
+            sum = Math.fma(scale, QuantBlocks.products(values(offset), QuantBlocks.at(xq, (xBlock + k) * BLOCK), QuantBlocks.at(xq, (xBlock + k) * BLOCK + 16)).reduceLanes(VectorOperators.ADD), sum);
         }
         return sum;
     }
 
-    private FloatVector accumulate(long offset, byte[] xq, float[] xd, int xBlock, FloatVector acc) {
+    private FloatVector accumulate(long offset, float[] xq, float[] xd, int xBlock, FloatVector acc) {
         float scale = xd[xBlock] * HalfFloat.f16ToF32(data.get(SHORT, offset));
-        FloatVector lanes = (FloatVector) blockLanes(offset, xq, xBlock * BLOCK).convert(VectorOperators.I2F, 0);
-        return lanes.fma(FloatVector.broadcast(F8_LANES, scale), acc);
+        return QuantBlocks.dot8LanesTwice(values(offset), xq, xBlock * BLOCK).fma(FloatVector.broadcast(F16_LANES, scale), acc);
     }
 
-    private IntVector blockLanes(long offset, byte[] xq, int x) {
-        ByteVector w = QuantBlocks.nibbles(data, offset + 2).selectFrom(VALUES);
-        return QuantBlocks.dotInFours(w, ByteVector.fromArray(B32_LANES, xq, x));
+    /**
+     * A block's 32 values, {@link Simd#QUARTERS} regrouped. Products with the quants and their sums are
+     * exact integers in float lanes (each below 127 * 127, a block's sum below 2^19), in any order.
+     */
+    private ByteVector values(long offset) {
+        return QuantBlocks.nibbles(data, offset + 2).selectFrom(VALUES).rearrange(Simd.QUARTERS);
     }
 
     @Override

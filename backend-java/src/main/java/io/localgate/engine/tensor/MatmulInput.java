@@ -25,6 +25,8 @@ public final class MatmulInput {
     private float[] scales;
     private float[] sums;
     private byte[] kQuants;
+    private float[] quantFloats;
+    private float[] kQuantFloats;
     private float[] kScales;
     private short[] kSums;
     private boolean f16Ready;
@@ -104,6 +106,12 @@ public final class MatmulInput {
         return quants;
     }
 
+    /** {@link #q8Quants()} as floats, each block of 32 in {@link QuantBlocks#quartered} order. */
+    float[] q8QuartersAsFloats() {
+        if (!quantized) throw new IllegalStateException("input not prepared for Q8_0");
+        return quantFloats;
+    }
+
     /** Q8_0 block scales, {@code cols / 32} per row. */
     float[] q8Scales() {
         return scales;
@@ -119,6 +127,12 @@ public final class MatmulInput {
     byte[] q8kQuants() {
         if (!kQuantized) throw new IllegalStateException("input not prepared for Q8_K");
         return kQuants;
+    }
+
+    /** {@link #q8kQuants()} as floats, each block of 32 in {@link QuantBlocks#quartered} order. */
+    float[] q8kQuartersAsFloats() {
+        if (!kQuantized) throw new IllegalStateException("input not prepared for Q8_K");
+        return kQuantFloats;
     }
 
     /** Q8_K superblock scales, {@code cols / 256} per row. */
@@ -153,11 +167,13 @@ public final class MatmulInput {
         if (quants == null) {
             quants = new byte[capacity * cols];
             scales = new float[capacity * cols / Q8_0Matrix.BLOCK];
+            quantFloats = new float[capacity * cols];
         }
         int blocks = rows * cols / Q8_0Matrix.BLOCK;
         for (int b = 0; b < blocks; b++) {
             scales[b] = Q8_0Matrix.quantizeBlock(values, b * Q8_0Matrix.BLOCK, quants, b * Q8_0Matrix.BLOCK);
         }
+        QuantBlocks.quartered(quants, rows * cols, quantFloats);
         quantized = true;
     }
 
@@ -178,9 +194,11 @@ public final class MatmulInput {
             kQuants = new byte[capacity * cols];
             kScales = new float[capacity * cols / block];
             kSums = new short[capacity * cols / 16];
+            kQuantFloats = new float[capacity * cols];
         }
         int blocks = rows * cols / block;
         for (int b = 0; b < blocks; b++) kScales[b] = ActivationQuants.quantizeQ8K(values, b * block, kQuants, kSums);
+        QuantBlocks.quartered(kQuants, rows * cols, kQuantFloats);
         kQuantized = true;
     }
 }

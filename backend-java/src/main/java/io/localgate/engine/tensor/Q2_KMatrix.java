@@ -3,7 +3,7 @@ package io.localgate.engine.tensor;
 import static io.localgate.engine.tensor.ActivationQuants.QK_K;
 import static io.localgate.engine.tensor.Simd.B32_LANES;
 import static io.localgate.engine.tensor.Simd.F8_LANES;
-import static io.localgate.engine.tensor.Simd.I8_LANES;
+import static io.localgate.engine.tensor.QuantBlocks.I8_LANES;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
 import io.localgate.engine.gguf.GgmlType;

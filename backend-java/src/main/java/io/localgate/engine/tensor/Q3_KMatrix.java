@@ -3,7 +3,7 @@ package io.localgate.engine.tensor;
 import static io.localgate.engine.tensor.ActivationQuants.QK_K;
 import static io.localgate.engine.tensor.Simd.B32_LANES;
 import static io.localgate.engine.tensor.Simd.F8_LANES;
-import static io.localgate.engine.tensor.Simd.I8_LANES;
+import static io.localgate.engine.tensor.QuantBlocks.I8_LANES;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
 import io.localgate.engine.gguf.GgmlType;
@@ -68,7 +68,7 @@ public record Q3_KMatrix(MemorySegment data, int rows, int cols) implements Matr
                 sumi = QuantBlocks.dotEightLanes(pairs.or(high).sub((byte) 4), ByteVector.fromArray(B32_LANES, xq, xBase + 32 * run),
                         (word & 0xFF) - 32, ((word >>> 8) & 0xFF) - 32, sumi);
             }
-            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8_LANES, d(offset, xd[xBlock + k])), acc);
+            acc = ((FloatVector) sumi.convertShape(VectorOperators.I2F, F8_LANES, 0)).fma(FloatVector.broadcast(F8_LANES, d(offset, xd[xBlock + k])), acc);
         }
         return Simd.sum8(acc);
     }

@@ -1,14 +1,12 @@
 package io.localgate.engine.tensor;
 
-import static io.localgate.engine.tensor.Simd.B32_LANES;
+import static io.localgate.engine.tensor.Simd.F16_LANES;
 import static io.localgate.engine.tensor.Simd.F8_LANES;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
 import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q4_1 weights: blocks of 32 four-bit values with an F16 scale {@code d} and offset {@code m} (20 bytes),
@@ -33,7 +31,7 @@ public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements Matr
 
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        byte[] xq = input.q8Quants();
+        float[] xq = input.q8QuartersAsFloats();
         float[] xd = input.q8Scales();
         float[] xs = input.q8Sums();
         int batch = input.rows();
@@ -46,18 +44,18 @@ public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements Matr
         }
     }
 
-    private float dot(long rowOffset, int blocks, byte[] xq, float[] xd, float[] xs, int xBlock) {
-        FloatVector acc = FloatVector.zero(F8_LANES);
+    /** vec_dot_q4_1_q8_1: eight exact integer lanes per block pair, times both scales into eight float lanes; the mins against Q8_1's sums. */
+    private float dot(long rowOffset, int blocks, float[] xq, float[] xd, float[] xs, int xBlock) {
+        FloatVector acc = FloatVector.zero(F16_LANES);
         float offsets = 0f;
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             offsets = Math.fma(HalfFloat.f16ToF32(data.get(SHORT, offset + 2)), xs[xBlock + k], offsets);
             float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
-            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK);
-            FloatVector lanes = (FloatVector) QuantBlocks.dotInFours(QuantBlocks.nibbles(data, offset + 4), x).convert(VectorOperators.I2F, 0);
-            acc = lanes.fma(FloatVector.broadcast(F8_LANES, scale), acc);
+            FloatVector lanes = QuantBlocks.dot8LanesTwice(QuantBlocks.nibbles(data, offset + 4).rearrange(Simd.QUARTERS), xq, (xBlock + k) * BLOCK);
+            acc = lanes.fma(FloatVector.broadcast(F16_LANES, scale), acc);
         }
-        return Simd.sum8(acc) + offsets;
+        return Simd.sum8((FloatVector) acc.reinterpretShape(F8_LANES, 0)) + offsets;
     }
 
     @Override

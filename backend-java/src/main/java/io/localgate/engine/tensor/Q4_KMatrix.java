@@ -1,9 +1,8 @@
 package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.ActivationQuants.QK_K;
-import static io.localgate.engine.tensor.Simd.B32_LANES;
+import static io.localgate.engine.tensor.Simd.F16_LANES;
 import static io.localgate.engine.tensor.Simd.F8_LANES;
-import static io.localgate.engine.tensor.Simd.I8_LANES;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
 import io.localgate.engine.gguf.GgmlType;
@@ -43,7 +42,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
      */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        byte[] xq = input.q8kQuants();
+        float[] xq = input.q8kQuartersAsFloats();
         float[] xd = input.q8kScales();
         short[] xs = input.q8kSums();
         int batch = input.rows();
@@ -53,14 +52,37 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         for (int r = rowFrom; r < rowTo; r++) {
             long rowOffset = (long) r * blocks * BLOCK_BYTES;
             for (int b = 0; b < batch; b++) {
-                out[b * rows + r] = repacked
-                        ? dot(rowOffset, blocks, xq, xd, xs, b * blocks, b < inGroupsOfFour)
-                        : dotInLanes(rowOffset, blocks, xq, xd, xs, b * blocks);
+                if (!repacked) out[b * rows + r] = dotInLanes(rowOffset, blocks, xq, xd, xs, b * blocks);
+                else if (b < inGroupsOfFour) out[b * rows + r] = dotEach64(rowOffset, blocks, xq, xd, xs, b * blocks);
+                else out[b * rows + r] = dot(rowOffset, blocks, xq, xd, xs, b * blocks);
             }
         }
     }
 
-    private float dot(long rowOffset, int blocks, byte[] xq, float[] xd, short[] xs, int xBlock, boolean scaleEach64) {
+    /*
+     * The integer sums are taken in float lanes (QuantBlocks.products), exact: a lane adds two products of
+     * a nibble (<= 15) and a quant (|q| <= 127) per sub-block, times a 6-bit scale (<= 63), over eight
+     * sub-blocks: at most 8 * 63 * 2 * 15 * 127 < 2^21.
+     */
+
+    /** The repacked gemv kernel: each superblock's integer sums scaled once. */
+    private float dot(long rowOffset, int blocks, float[] xq, float[] xd, short[] xs, int xBlock) {
+        float sum = 0f;
+        float mins = 0f;
+        int[] scales = new int[4];
+        for (int k = 0; k < blocks; k++) {
+            long offset = rowOffset + (long) k * BLOCK_BYTES;
+            int xBase = (xBlock + k) * QK_K;
+            float yd = xd[xBlock + k];
+            QuantBlocks.scalesMinsK4(data, offset + 4, scales);
+            sum = Math.fma(superblockSum(offset, xq, xBase, scales), HalfFloat.f16ToF32(data.get(SHORT, offset)) * yd, sum);
+            mins = Math.fma(QuantBlocks.minsTimesSums(scales[2], scales[3], xs, xBase / 16), HalfFloat.f16ToF32(data.get(SHORT, offset + 2)) * yd, mins);
+        }
+        return sum - mins;
+    }
+
+    /** The repacked gemm kernel: the integer sums of every 64 elements scaled. */
+    private float dotEach64(long rowOffset, int blocks, float[] xq, float[] xd, short[] xs, int xBlock) {
         float sum = 0f;
         float mins = 0f;
         int[] scales = new int[4];
@@ -70,33 +92,18 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             float yd = xd[xBlock + k];
             float d = HalfFloat.f16ToF32(data.get(SHORT, offset)) * yd;
             float dmin = HalfFloat.f16ToF32(data.get(SHORT, offset + 2)) * yd;
-            int sums = xBase / 16;
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
-            IntVector acc = IntVector.zero(I8_LANES);
-            int minSum = 0;
-            for (int s = 0; s < 8; s++) {
-                // sub-block s: the low (even s) or high (odd s) nibbles of bytes 32 * (s / 2) ..
-                ByteVector w = QuantBlocks.bytes(data, offset + 16 + 32L * (s >> 1)).lanewise(VectorOperators.LSHR, 4 * (s & 1)).and((byte) 0x0F);
-                int scale = QuantBlocks.byteOf(scales, 0, s);
-                acc = QuantBlocks.dotEightLanes(w, ByteVector.fromArray(B32_LANES, xq, xBase + 32 * s), scale, scale, acc);
-                minSum += QuantBlocks.byteOf(scales, 2, s) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
-                if (scaleEach64 && (s & 1) == 1) {
-                    sum = Math.fma(acc.reduceLanes(VectorOperators.ADD), d, sum);
-                    mins = Math.fma(minSum, dmin, mins);
-                    acc = IntVector.zero(I8_LANES);
-                    minSum = 0;
-                }
-            }
-            if (!scaleEach64) {
-                sum = Math.fma(acc.reduceLanes(VectorOperators.ADD), d, sum);
-                mins = Math.fma(minSum, dmin, mins);
+            for (int t = 0; t < 4; t++) {
+                sum = Math.fma(pairSum(offset, t, xq, xBase, scales), d, sum);
+                mins = Math.fma(minProducts(scales, xs, xBase / 16, 2 * t, 2 * t + 2), dmin, mins);
             }
         }
         return sum - mins;
     }
 
-    private float dotInLanes(long rowOffset, int blocks, byte[] xq, float[] xd, short[] xs, int xBlock) {
-        FloatVector acc = FloatVector.zero(F8_LANES);
+    /** AVX2 {@code vec_dot_q4_K_q8_K}: eight integer lanes per superblock, scaled into eight float lanes; the mins in four. */
+    private float dotInLanes(long rowOffset, int blocks, float[] xq, float[] xd, short[] xs, int xBlock) {
+        float[] lanes = new float[16];
         float[] minLanes = new float[4];
         int[] scales = new int[4];
         for (int k = 0; k < blocks; k++) {
@@ -105,21 +112,61 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             float d = xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset));
             float dmin = -xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
-            int sums = xBase / 16;
-            for (int t = 0; t < 4; t++) {
-                int products = 0;
-                for (int s = 2 * t; s < 2 * t + 2; s++) products += QuantBlocks.byteOf(scales, 2, s) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
-                minLanes[t] = Math.fma(dmin, products, minLanes[t]);
-            }
-            IntVector sumi = IntVector.zero(I8_LANES);
-            for (int s = 0; s < 8; s++) {
-                ByteVector w = QuantBlocks.bytes(data, offset + 16 + 32L * (s >> 1)).lanewise(VectorOperators.LSHR, 4 * (s & 1)).and((byte) 0x0F);
-                int scale = QuantBlocks.byteOf(scales, 0, s);
-                sumi = QuantBlocks.dotEightLanes(w, ByteVector.fromArray(B32_LANES, xq, xBase + 32 * s), scale, scale, sumi);
-            }
-            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8_LANES, d), acc);
+            for (int t = 0; t < 4; t++) minLanes[t] = Math.fma(dmin, minProducts(scales, xs, xBase / 16, 2 * t, 2 * t + 2), minLanes[t]);
+            addSuperblockLanes(offset, xq, xBase, scales, d, lanes);
         }
-        return Simd.sum8(acc) + ((minLanes[0] + minLanes[2]) + (minLanes[1] + minLanes[3]));
+        return Simd.sum8(FloatVector.fromArray(F8_LANES, lanes, 0)) + ((minLanes[0] + minLanes[2]) + (minLanes[1] + minLanes[3]));
+    }
+
+    /*
+     * A superblock's sub-blocks times their scales, summed exactly in 16 float lanes (see
+     * QuantBlocks.products): sub-block 2t is the low nibbles of bytes 32t..32t+31, 2t + 1 their high
+     * nibbles. Each of the three uses has its own loop in a method that returns no vector: C2 compiles
+     * such a method whole, alone if need be, where a shared helper returning a vector ends up boxed.
+     */
+
+    /** All eight sub-blocks, summed. */
+    private int superblockSum(long offset, float[] xq, int xBase, int[] scales) {
+        FloatVector acc = FloatVector.zero(F16_LANES);
+        for (int t = 0; t < 4; t++) {
+            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
+            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t), QuantBlocks.at(xq, xBase + 64 * t + 16));
+            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t + 32), QuantBlocks.at(xq, xBase + 64 * t + 48));
+            acc = low.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t)), acc);
+            acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
+        }
+        return QuantBlocks.sum(acc);
+    }
+
+    /** Sub-blocks {@code 2t} and {@code 2t + 1}, summed. */
+    private int pairSum(long offset, int t, float[] xq, int xBase, int[] scales) {
+        FloatVector acc = FloatVector.zero(F16_LANES);
+            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
+            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t), QuantBlocks.at(xq, xBase + 64 * t + 16));
+            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t + 32), QuantBlocks.at(xq, xBase + 64 * t + 48));
+            acc = low.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t)), acc);
+            acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
+        return QuantBlocks.sum(acc);
+    }
+
+    /** All eight sub-blocks: {@code d} times their eight lanes added to {@code lanes}. */
+    private void addSuperblockLanes(long offset, float[] xq, int xBase, int[] scales, float d, float[] lanes) {
+        FloatVector acc = FloatVector.zero(F16_LANES);
+        for (int t = 0; t < 4; t++) {
+            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
+            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t), QuantBlocks.at(xq, xBase + 64 * t + 16));
+            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t + 32), QuantBlocks.at(xq, xBase + 64 * t + 48));
+            acc = low.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t)), acc);
+            acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
+        }
+        QuantBlocks.asFloats(QuantBlocks.eightLanesTwice(acc)).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, 0)).intoArray(lanes, 0);
+    }
+
+    /** The mins of sub-blocks {@code from..to-1} times the activation sums of their 32 elements. */
+    private static int minProducts(int[] scales, short[] xs, int sums, int from, int to) {
+        int products = 0;
+        for (int s = from; s < to; s++) products += QuantBlocks.byteOf(scales, 2, s) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
+        return products;
     }
 
     @Override

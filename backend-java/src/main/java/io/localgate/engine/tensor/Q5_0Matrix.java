@@ -1,6 +1,6 @@
 package io.localgate.engine.tensor;
 
-import static io.localgate.engine.tensor.Simd.B32_LANES;
+import static io.localgate.engine.tensor.Simd.F16_LANES;
 import static io.localgate.engine.tensor.Simd.F8_LANES;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
@@ -8,7 +8,6 @@ import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q5_0 weights: blocks of 32 five-bit values with one F16 scale (22 bytes: scale, 4 bytes of fifth bits,
@@ -32,7 +31,7 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements Matr
 
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        byte[] xq = input.q8Quants();
+        float[] xq = input.q8QuartersAsFloats();
         float[] xd = input.q8Scales();
         int batch = input.rows();
         int blocks = cols / BLOCK;
@@ -44,16 +43,16 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements Matr
         }
     }
 
-    private float dot(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
-        FloatVector acc = FloatVector.zero(F8_LANES);
+    /** vec_dot_q5_0_q8_0: eight exact integer lanes per block pair, times both scales into eight float lanes (as {@link Q8_0Matrix}). */
+    private float dot(long rowOffset, int blocks, float[] xq, float[] xd, int xBlock) {
+        FloatVector acc = FloatVector.zero(F16_LANES);
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
-            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK);
-            FloatVector lanes = (FloatVector) QuantBlocks.dotInFours(unpack(offset), x).convert(VectorOperators.I2F, 0);
-            acc = lanes.fma(FloatVector.broadcast(F8_LANES, scale), acc);
+            FloatVector lanes = QuantBlocks.dot8LanesTwice(unpack(offset).rearrange(Simd.QUARTERS), xq, (xBlock + k) * BLOCK);
+            acc = lanes.fma(FloatVector.broadcast(F16_LANES, scale), acc);
         }
-        return Simd.sum8(acc);
+        return Simd.sum8((FloatVector) acc.reinterpretShape(F8_LANES, 0));
     }
 
     /** A block's 32 values (five bits minus 16) in element order. */

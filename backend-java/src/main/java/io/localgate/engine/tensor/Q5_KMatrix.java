@@ -1,14 +1,12 @@
 package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.ActivationQuants.QK_K;
-import static io.localgate.engine.tensor.Simd.B32_LANES;
+import static io.localgate.engine.tensor.Simd.F16_LANES;
 import static io.localgate.engine.tensor.Simd.F8_LANES;
-import static io.localgate.engine.tensor.Simd.I8_LANES;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
 import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -36,7 +34,7 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Matr
 
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        byte[] xq = input.q8kQuants();
+        float[] xq = input.q8kQuartersAsFloats();
         float[] xd = input.q8kScales();
         short[] xs = input.q8kSums();
         int batch = input.rows();
@@ -49,8 +47,9 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         }
     }
 
-    private float dot(long rowOffset, int blocks, byte[] xq, float[] xd, short[] xs, int xBlock) {
-        FloatVector acc = FloatVector.zero(F8_LANES);
+    /** AVX2 {@code vec_dot_q5_K_q8_K}: eight integer lanes per superblock, scaled into eight float lanes; the mins apart. */
+    private float dot(long rowOffset, int blocks, float[] xq, float[] xd, short[] xs, int xBlock) {
+        float[] lanes = new float[16];
         float mins = 0f;
         int[] scales = new int[4];
         for (int k = 0; k < blocks; k++) {
@@ -58,22 +57,30 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             int xBase = (xBlock + k) * QK_K;
             float d = xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset));
             float dmin = -xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
-            int sums = xBase / 16;
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
-            int minSum = 0;
-            for (int s = 0; s < 8; s++) minSum += QuantBlocks.byteOf(scales, 2, s) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
-            mins = Math.fma(dmin, minSum, mins);
-            IntVector sumi = IntVector.zero(I8_LANES);
-            for (int s = 0; s < 8; s++) {
-                // sub-block s: the low (even s) or high (odd s) nibbles of bytes 32 * (s / 2) .., fifth bits from bit s
-                ByteVector low = QuantBlocks.bytes(data, offset + 48 + 32L * (s >> 1)).lanewise(VectorOperators.LSHR, 4 * (s & 1)).and((byte) 0x0F);
-                ByteVector fifth = QuantBlocks.bytes(data, offset + 16).lanewise(VectorOperators.LSHR, s).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
-                int scale = QuantBlocks.byteOf(scales, 0, s);
-                sumi = QuantBlocks.dotEightLanes(low.or(fifth), ByteVector.fromArray(B32_LANES, xq, xBase + 32 * s), scale, scale, sumi);
-            }
-            acc = ((FloatVector) sumi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8_LANES, d), acc);
+            mins = Math.fma(dmin, addLanes(offset, xq, xBase, xs, scales, d, lanes), mins);
         }
-        return Simd.sum8(acc) + mins;
+        return Simd.sum8(FloatVector.fromArray(F8_LANES, lanes, 0)) + mins;
+    }
+
+    /**
+     * Adds {@code d} times a superblock's eight lanes to {@code lanes}; returns its mins times the activation sums. Sub-block {@code s} is the low (even
+     * s) or high (odd s) nibbles of bytes {@code 32 * (s / 2)..}, fifth bits from bit {@code s} of the 32
+     * high bytes. Summed in 16 float lanes (see {@link QuantBlocks#products}), exact: a lane adds two
+     * products (<= 31 * 127) per sub-block times a 6-bit scale, over eight sub-blocks: below 2^22.
+     */
+    private int addLanes(long offset, float[] xq, int xBase, short[] xs, int[] scales, float d, float[] lanes) {
+        FloatVector acc = FloatVector.zero(F16_LANES);
+        for (int s = 0; s < 8; s++) {
+            IntVector packed = QuantBlocks.bytes(data, offset + 48 + 32L * (s >> 1)).rearrange(Simd.QUARTERS).reinterpretAsInts();
+            IntVector high = QuantBlocks.bytes(data, offset + 16).rearrange(Simd.QUARTERS).reinterpretAsInts();
+            IntVector q = packed.lanewise(VectorOperators.LSHR, 4 * (s & 1)).and(0x0F0F_0F0F)
+                    .or(high.lanewise(VectorOperators.LSHR, s).and(0x0101_0101).lanewise(VectorOperators.LSHL, 4));
+            FloatVector scale = FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, s));
+            acc = QuantBlocks.products(q.reinterpretAsBytes(), QuantBlocks.at(xq, xBase + 32 * s), QuantBlocks.at(xq, xBase + 32 * s + 16)).fma(scale, acc);
+        }
+        QuantBlocks.asFloats(QuantBlocks.eightLanesTwice(acc)).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, 0)).intoArray(lanes, 0);
+        return QuantBlocks.minsTimesSums(scales[2], scales[3], xs, xBase / 16);
     }
 
     @Override

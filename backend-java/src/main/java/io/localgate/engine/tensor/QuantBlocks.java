@@ -2,18 +2,20 @@ package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.Simd.B16_LANES;
 import static io.localgate.engine.tensor.Simd.B32_LANES;
-import static io.localgate.engine.tensor.Simd.I8_LANES;
+import static io.localgate.engine.tensor.Simd.F16_LANES;
 import static io.localgate.engine.tensor.Simd.LE;
 import static io.localgate.engine.tensor.Simd.S16_LANES;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Unpacking and integer dot products shared by the quantized block types: 32 weights at a time become a
@@ -21,13 +23,104 @@ import jdk.incubator.vector.VectorShuffle;
  */
 final class QuantBlocks {
 
+    /** Eight int lanes: the integer accumulators of ggml's AVX2 K-quant kernels. */
+    static final VectorSpecies<Integer> I8_LANES = IntVector.SPECIES_256;
+
     private static final VectorShuffle<Byte> TWICE = VectorShuffle.fromOp(B32_LANES, i -> i % 16);
     private static final ByteVector NIBBLE_SHIFTS = ByteVector.zero(B32_LANES).blend((byte) 4, B32_LANES.indexInRange(-16, 16));
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     private static final IntVector NIBBLE_POSITIONS = IntVector.fromArray(I8_LANES, new int[] {0, 4, 8, 12, 16, 20, 24, 28}, 0);
     private static final VectorMask<Integer> UPPER_HALF = I8_LANES.indexInRange(-4, 4);
 
+    private static final VectorShuffle<Integer> SWAP_INT_HALVES = VectorShuffle.fromOp(Simd.I16_LANES, i -> (i + 8) % 16);
+
     private QuantBlocks() {
+    }
+
+    /**
+     * Quants as floats, each block of 32 regrouped as {@link Simd#QUARTERS} regroups bytes: position
+     * {@code p} holds element {@code 4 * (p % 8) + p / 8}. Weights regrouped the same way multiply them
+     * lane for lane in {@link #products}.
+     */
+    static void quartered(byte[] quants, int length, float[] out) {
+        for (int block = 0; block < length; block += 32) {
+            for (int p = 0; p < 32; p++) out[block + p] = quants[block + 4 * (p % 8) + p / 8];
+        }
+    }
+
+    /**
+     * 32 weights (regrouped by {@link Simd#QUARTERS}) times 32 activations from {@link #quartered} (16 in
+     * {@code x0}, 16 in {@code x1}), in 16
+     * float lanes: lane {@code j < 8} holds elements {@code 4j, 4j+2}, lane {@code j + 8} elements
+     * {@code 4j+1, 4j+3}. The products and their sums are integers; they stay exact while each lane stays
+     * below 2^24, which every caller states for its value ranges. (The helpers that take or return
+     * vectors stay under 35 bytecodes, so that C1 and C2 inline them everywhere: a helper compiled alone
+     * boxes its vectors, and once compiled large it is never inlined again.)
+     */
+    static FloatVector products(ByteVector w, FloatVector x0, FloatVector x1) {
+        return floatsOfPart1(w).fma(x1, floatsOfPart0(w).mul(x0));
+    }
+
+    /** Bytes 0..15 as floats. */
+    static FloatVector floatsOfPart0(ByteVector w) {
+        return (FloatVector) w.convertShape(VectorOperators.B2F, F16_LANES, 0);
+    }
+
+    /** Bytes 16..31 as floats. */
+    static FloatVector floatsOfPart1(ByteVector w) {
+        return (FloatVector) w.convertShape(VectorOperators.B2F, F16_LANES, 1);
+    }
+
+    /** 16 activations from {@link #quartered}. */
+    static FloatVector at(float[] x, int offset) {
+        return FloatVector.fromArray(F16_LANES, x, offset);
+    }
+
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(F16_LANES, i -> (i + 8) % 16);
+
+    /**
+     * The eight lanes of x86's {@code vpdpbusd} for 32 weights ({@link Simd#QUARTERS} regrouped, |w| <= 127)
+     * and 32 activations from {@link #quartered}, in lanes 0-7 and again in 8-15; exact (each lane adds
+     * four products below 2^14).
+     */
+    static FloatVector dot8LanesTwice(ByteVector w, float[] x, int offset) {
+        FloatVector p = products(w, at(x, offset), at(x, offset + 16));
+        return p.add(p.rearrange(SWAP_HALVES));
+    }
+
+    /**
+     * The eight integer lanes of x86's {@code vpdpbusd} (lane {@code l}: elements {@code 4l..4l+3} of each
+     * block of 32) from 16 lanes summed by {@link #products}, all exact integers; lanes {@code l} and
+     * {@code l + 8} of the result are the same (staying 16 wide spares a narrowing C2 does not compile).
+     */
+    static IntVector eightLanesTwice(FloatVector exact) {
+        IntVector ints = (IntVector) exact.convertShape(VectorOperators.F2I, Simd.I16_LANES, 0);
+        return ints.add(ints.rearrange(SWAP_INT_HALVES));
+    }
+
+    /**
+     * The lanes of {@link #eightLanesTwice} as floats, for ggml's {@code acc = fma(d, float(sumi), acc)},
+     * which callers keep in a float array (16 wide, the eight lanes twice) so that no vector crosses a
+     * call C2 may not inline.
+     */
+    static FloatVector asFloats(IntVector sumi) {
+        return (FloatVector) sumi.convertShape(VectorOperators.I2F, F16_LANES, 0);
+    }
+
+
+    /** The sum of 16 lanes summed by {@link #products}, all exact integers, in integer arithmetic. */
+    static int sum(FloatVector exact) {
+        return ((IntVector) exact.convertShape(VectorOperators.F2I, Simd.I16_LANES, 0)).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** The low nibble of each byte. */
+    static ByteVector lowNibbles(ByteVector packed) {
+        return packed.and((byte) 0x0F);
+    }
+
+    /** The high nibble of each byte (shifted as ints: x86 has no byte shift). */
+    static ByteVector highNibbles(ByteVector packed) {
+        return packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
     }
 
     /** The 32 nibbles of a 16-byte block in element order (byte {@code j}: low nibble element j, high nibble j + 16), 0..15. */
@@ -105,6 +198,20 @@ final class QuantBlocks {
         words[1] = (c & 0x0F0F_0F0F) | (((a >>> 6) & 0x0303_0303) << 4);
         words[2] = b & 0x3F3F_3F3F;
         words[3] = ((c >>> 4) & 0x0F0F_0F0F) | (((b >>> 6) & 0x0303_0303) << 4);
+    }
+
+    private static final IntVector BYTE_SHIFTS_TWICE = IntVector.fromArray(Simd.I16_LANES,
+            new int[] {0, 0, 8, 8, 16, 16, 24, 24, 0, 0, 8, 8, 16, 16, 24, 24}, 0);
+    private static final VectorMask<Integer> UPPER_EIGHT = Simd.I16_LANES.indexInRange(-8, 8);
+
+    /**
+     * The eight mins of a Q4_K/Q5_K superblock (bytes of {@code low}, then of {@code high}) times the
+     * activation sums of their 32 elements, that is the 16 Q8_K sums at {@code sums}, each min twice.
+     */
+    static int minsTimesSums(int low, int high, short[] xs, int sums) {
+        IntVector mins = IntVector.broadcast(Simd.I16_LANES, low).blend(high, UPPER_EIGHT).lanewise(VectorOperators.LSHR, BYTE_SHIFTS_TWICE).and(0xFF);
+        IntVector x = (IntVector) ShortVector.fromArray(S16_LANES, xs, sums).convertShape(VectorOperators.S2I, Simd.I16_LANES, 0);
+        return x.mul(mins).reduceLanes(VectorOperators.ADD);
     }
 
     /** Byte {@code i} (of 8) of two little-endian words, unsigned. */
