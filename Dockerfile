@@ -23,11 +23,15 @@ COPY backend-java/pom.xml backend-java/
 COPY backend-native/pom.xml backend-native/
 COPY backend-native/natives/ backend-native/natives/
 COPY gateway/pom.xml gateway/
+COPY bench/pom.xml bench/
+COPY benchmarks/pom.xml benchmarks/
+# (the reactor needs every module's pom; the image needs only the gateway and what it depends on)
 RUN ./mvnw --batch-mode --no-transfer-progress --quiet -DskipTests -Dspring-boot.repackage.skip=true \
-        -Dllama.cpp.variant=${LLAMA_CPP_VARIANT} package \
+        -Dllama.cpp.variant=${LLAMA_CPP_VARIANT} --projects gateway --also-make package \
     && rm -rf */target
 COPY . .
-RUN ./mvnw --batch-mode --no-transfer-progress --offline -DskipTests -Dllama.cpp.variant=${LLAMA_CPP_VARIANT} package \
+RUN ./mvnw --batch-mode --no-transfer-progress --offline -DskipTests -Dllama.cpp.variant=${LLAMA_CPP_VARIANT} \
+        --projects gateway --also-make package \
     && mkdir -p /out \
     && cp gateway/target/localgate.jar /out/ \
     && cp -r backend-native/target/classes/io/localgate/llamacpp/natives /out/llama-cpp
