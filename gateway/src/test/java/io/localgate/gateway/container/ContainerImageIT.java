@@ -1,6 +1,7 @@
 package io.localgate.gateway.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.model.AccessMode;
@@ -10,6 +11,8 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.embeddings.CreateEmbeddingResponse;
+import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,7 +78,7 @@ class ContainerImageIT {
         if (value != null && !value.isBlank()) image.withBuildArg(arg, value);
     }
 
-    /** A models folder the container's non-root user can read: a trained model, served by each backend. */
+    /** A models folder the container's non-root user can read: a trained model, served by each backend, and an embedding model. */
     private static Path modelsFolder() throws IOException {
         Path dir = Path.of("target", "container-models").toAbsolutePath();
         if (Files.exists(dir)) {
@@ -85,6 +88,7 @@ class ContainerImageIT {
         }
         Files.createDirectories(dir);
         Files.copy(SHARED.resolve("stories260K.gguf"), dir.resolve("stories260K.gguf"));
+        Files.copy(SHARED.resolve("all-MiniLM-L6-v2-Q4_K_M.gguf"), dir.resolve("all-MiniLM-L6-v2-Q4_K_M.gguf"));
         Files.writeString(dir.resolve("stories260K-llama-cpp.yaml"), "file: stories260K.gguf\nbackend: llama-cpp\n");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         try (Stream<Path> files = Files.list(dir)) {
@@ -119,6 +123,16 @@ class ContainerImageIT {
                 assertThat(choice.finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.LENGTH);
             });
         }
+    }
+
+    @Test
+    void embedsWithTheMountedEmbeddingModel() {
+        CreateEmbeddingResponse response = client().embeddings().create(EmbeddingCreateParams.builder()
+                .model("all-MiniLM-L6-v2-Q4_K_M").input("A kitten is resting on a rug.").build());
+        List<Float> vector = response.data().getFirst().embedding();
+        assertThat(vector).hasSize(384);
+        double norm = Math.sqrt(vector.stream().mapToDouble(v -> v * v).sum());
+        assertThat(norm).as("OpenAI returns unit vectors").isCloseTo(1.0, within(1e-4));
     }
 
     @Test
