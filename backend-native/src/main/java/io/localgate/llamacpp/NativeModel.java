@@ -185,15 +185,7 @@ final class NativeModel implements LoadedModel {
         if (!info.capabilities().contains(Capability.EMBEDDINGS) || info.pooling().isEmpty()) {
             throw new UnsupportedOperationException("the model " + info.architecture() + " does not produce embeddings");
         }
-        for (int[] input : inputs) {
-            if (input.length == 0) throw new IllegalArgumentException("an input to embed is empty");
-            if (input.length > contextSize) {
-                throw new IllegalArgumentException("an input of " + input.length + " tokens exceeds the context of " + contextSize);
-            }
-            for (int token : input) {
-                if (token < 0 || token >= tokenizer.vocabSize()) throw new IllegalArgumentException("token " + token + " is outside the vocabulary");
-            }
-        }
+        for (int[] input : inputs) Embedding.requireFits(input, contextSize, tokenizer.vocabSize());
         return embedder().embed(inputs);
     }
 

@@ -1,5 +1,6 @@
 package io.localgate.engine.model;
 
+import io.localgate.backend.Embedding;
 import io.localgate.engine.kv.KvCache;
 import io.localgate.engine.tensor.Attention;
 import io.localgate.engine.tensor.Elementwise;
@@ -93,7 +94,7 @@ public final class BertEncoder implements AutoCloseable {
      */
     public float[] encode(int[] tokens) {
         int n = tokens.length;
-        check(tokens);
+        Embedding.requireFits(tokens, maxTokens, config.vocabSize());
         int dim = config.embeddingLength();
         Arrays.fill(multiRow, 0, n, n > 1);
         for (int i = 0; i < n; i++) {
@@ -181,18 +182,6 @@ public final class BertEncoder implements AutoCloseable {
         pool.run(w.rows(), (part, from, to) -> w.multiply(input, out, from, to));
         if (bias != null) {
             for (int b = 0; b < n; b++) Elementwise.add(out, b * w.rows(), bias, 0, w.rows());
-        }
-    }
-
-    private void check(int[] tokens) {
-        if (tokens.length == 0) throw new IllegalArgumentException("nothing to encode: no tokens");
-        if (tokens.length > maxTokens) {
-            throw new IllegalArgumentException(tokens.length + " tokens exceed the context of " + maxTokens);
-        }
-        for (int token : tokens) {
-            if (token < 0 || token >= config.vocabSize()) {
-                throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + config.vocabSize());
-            }
         }
     }
 

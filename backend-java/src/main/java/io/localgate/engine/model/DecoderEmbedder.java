@@ -1,5 +1,6 @@
 package io.localgate.engine.model;
 
+import io.localgate.backend.Embedding;
 import io.localgate.engine.kv.KvCache;
 import io.localgate.engine.tensor.Attention;
 import io.localgate.engine.tensor.Elementwise;
@@ -88,13 +89,8 @@ public final class DecoderEmbedder implements AutoCloseable {
      *                                  the vocabulary
      */
     public synchronized float[] embed(int[] tokens) {
+        Embedding.requireFits(tokens, maxTokens, config.vocabSize());
         int n = tokens.length;
-        if (n == 0 || n > maxTokens) throw new IllegalArgumentException("an input of " + n + " tokens (at most " + maxTokens + ")");
-        for (int token : tokens) {
-            if (token < 0 || token >= config.vocabSize()) {
-                throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + config.vocabSize());
-            }
-        }
         int dim = config.embeddingLength();
         float[] pooled = new float[dim];
         float weight = 1f / n;
