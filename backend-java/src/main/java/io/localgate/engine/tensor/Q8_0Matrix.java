@@ -50,30 +50,69 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Matr
         return HalfFloat.roundToF16(d);
     }
 
+    /**
+     * Input rows four at a time, then one at a time: each weight block is decoded to floats once and
+     * applied to every row of the group, against the activations pre-converted to floats. Each row's
+     * lanes, scales and sums are those of the one-row kernel, so a row's result does not depend on its batch.
+     */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        byte[] xq = input.q8Quants();
+        float[] xq = input.q8QuartersAsFloats();
         float[] xd = input.q8Scales();
         int batch = input.rows();
+        int b = 0;
+        for (; b + 4 <= batch; b += 4) multiplyFour(xq, xd, b, out, rowFrom, rowTo);
+        for (; b < batch; b++) multiplyOne(xq, xd, b, out, rowFrom, rowTo);
+    }
+
+    /** Input row {@code b}. */
+    private void multiplyOne(float[] xq, float[] xd, int b, float[] out, int rowFrom, int rowTo) {
         int blocks = cols / BLOCK;
         for (int r = rowFrom; r < rowTo; r++) {
             long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            for (int b = 0; b < batch; b++) {
-                out[b * rows + r] = dot(rowOffset, blocks, xq, xd, b * blocks);
+            FloatVector acc = FloatVector.zero(F16_LANES);
+            for (int k = 0; k < blocks; k++) {
+                long offset = rowOffset + (long) k * BLOCK_BYTES;
+                float d = HalfFloat.f16ToF32(data.get(SHORT, offset));
+                ByteVector w = ByteVector.fromMemorySegment(B32_LANES, data, offset + 2, LE).rearrange(Simd.QUARTERS);
+                FloatVector w0 = QuantBlocks.floatsOfPart0(w);
+                FloatVector w1 = QuantBlocks.floatsOfPart1(w);
+                int s = b * blocks + k;
+                acc = Simd.dot8Lanes(w0, w1, xq, s * BLOCK).fma(FloatVector.broadcast(F16_LANES, d * xd[s]), acc);
             }
+            out[b * rows + r] = Simd.sum8((FloatVector) acc.reinterpretShape(F8_LANES, 0));
         }
     }
 
-    private float dot(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
-        FloatVector acc = FloatVector.zero(F16_LANES);
-        for (int k = 0; k < blocks; k++) {
-            long offset = rowOffset + (long) k * BLOCK_BYTES;
-            float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
-            ByteVector w = ByteVector.fromMemorySegment(B32_LANES, data, offset + 2, LE).rearrange(Simd.QUARTERS);
-            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK).rearrange(Simd.QUARTERS);
-            acc = Simd.dot8Lanes(w, x).fma(FloatVector.broadcast(F16_LANES, scale), acc);
+    /** Input rows {@code b..b+3}: eight float lanes each, as {@link #multiplyOne}. */
+    private void multiplyFour(float[] xq, float[] xd, int b, float[] out, int rowFrom, int rowTo) {
+        int blocks = cols / BLOCK;
+        for (int r = rowFrom; r < rowTo; r++) {
+            long rowOffset = (long) r * blocks * BLOCK_BYTES;
+            FloatVector acc0 = FloatVector.zero(F16_LANES);
+            FloatVector acc1 = acc0;
+            FloatVector acc2 = acc0;
+            FloatVector acc3 = acc0;
+            for (int k = 0; k < blocks; k++) {
+                long offset = rowOffset + (long) k * BLOCK_BYTES;
+                float d = HalfFloat.f16ToF32(data.get(SHORT, offset));
+                ByteVector w = ByteVector.fromMemorySegment(B32_LANES, data, offset + 2, LE).rearrange(Simd.QUARTERS);
+                FloatVector w0 = QuantBlocks.floatsOfPart0(w);
+                FloatVector w1 = QuantBlocks.floatsOfPart1(w);
+                int s = b * blocks + k;
+                acc0 = Simd.dot8Lanes(w0, w1, xq, s * BLOCK).fma(FloatVector.broadcast(F16_LANES, d * xd[s]), acc0);
+                s += blocks;
+                acc1 = Simd.dot8Lanes(w0, w1, xq, s * BLOCK).fma(FloatVector.broadcast(F16_LANES, d * xd[s]), acc1);
+                s += blocks;
+                acc2 = Simd.dot8Lanes(w0, w1, xq, s * BLOCK).fma(FloatVector.broadcast(F16_LANES, d * xd[s]), acc2);
+                s += blocks;
+                acc3 = Simd.dot8Lanes(w0, w1, xq, s * BLOCK).fma(FloatVector.broadcast(F16_LANES, d * xd[s]), acc3);
+            }
+            out[b * rows + r] = Simd.sum8((FloatVector) acc0.reinterpretShape(F8_LANES, 0));
+            out[(b + 1) * rows + r] = Simd.sum8((FloatVector) acc1.reinterpretShape(F8_LANES, 0));
+            out[(b + 2) * rows + r] = Simd.sum8((FloatVector) acc2.reinterpretShape(F8_LANES, 0));
+            out[(b + 3) * rows + r] = Simd.sum8((FloatVector) acc3.reinterpretShape(F8_LANES, 0));
         }
-        return Simd.sum8((FloatVector) acc.reinterpretShape(F8_LANES, 0));
     }
 
     @Override

@@ -92,4 +92,14 @@ final class Simd {
         FloatVector p = a1.fma(b1, a0.mul(b0));
         return p.add(p.rearrange(SWAP_HALVES));
     }
+
+    /**
+     * {@link #dot8Lanes} for weights already decoded to floats ({@code w0}: {@link #QUARTERS} regrouped
+     * bytes 0-15, {@code w1}: 16-31) against 32 activations from {@link QuantBlocks#quartered} at
+     * {@code offset}: the batched kernels decode a weight block once and call this for each input row.
+     */
+    static FloatVector dot8Lanes(FloatVector w0, FloatVector w1, float[] x, int offset) {
+        FloatVector p = w1.fma(FloatVector.fromArray(F16_LANES, x, offset + 16), w0.mul(FloatVector.fromArray(F16_LANES, x, offset)));
+        return p.add(p.rearrange(SWAP_HALVES));
+    }
 }
