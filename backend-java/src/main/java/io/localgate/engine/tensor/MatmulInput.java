@@ -1,5 +1,7 @@
 package io.localgate.engine.tensor;
 
+import java.util.Arrays;
+
 /**
  * Activation rows on their way into matrix products. The rows are set once per use; the form each
  * weight type needs ({@link DotType}) is made from them on demand and kept until the rows change, so
@@ -26,6 +28,8 @@ public final class MatmulInput {
     private float[] sums;
     private byte[] kQuants;
     private float[] quantFloats;
+    private float[] pairQuarters;
+    private float[] pairScales;
     private float[] kQuantFloats;
     private float[] kScales;
     private short[] kSums;
@@ -112,6 +116,23 @@ public final class MatmulInput {
         return quantFloats;
     }
 
+    /**
+     * {@link #q8Quants()} as floats, rows in pairs (for two rows or more): for pair {@code p} (rows
+     * {@code 2p}, {@code 2p + 1}; a missing second row is zeros), block {@code k} and quarter {@code q}, 16
+     * floats at {@code ((p * blocks + k) * 4 + q) * 16}: element {@code 4l + q} of row {@code 2p} in lane
+     * {@code l}, of row {@code 2p + 1} in lane {@code 8 + l} (the layout of {@link Simd#pairLanes}).
+     */
+    float[] q8PairQuarters() {
+        if (!quantized || rows < 2) throw new IllegalStateException("input not prepared for Q8_0 in pairs");
+        return pairQuarters;
+    }
+
+    /** {@link #q8Scales()} beside {@link #q8PairQuarters()}: per pair and block, 16 floats, row {@code 2p}'s scale 8 times, then row {@code 2p + 1}'s. */
+    float[] q8PairScales() {
+        if (!quantized || rows < 2) throw new IllegalStateException("input not prepared for Q8_0 in pairs");
+        return pairScales;
+    }
+
     /** Q8_0 block scales, {@code cols / 32} per row. */
     float[] q8Scales() {
         return scales;
@@ -174,7 +195,32 @@ public final class MatmulInput {
             scales[b] = Q8_0Matrix.quantizeBlock(values, b * Q8_0Matrix.BLOCK, quants, b * Q8_0Matrix.BLOCK);
         }
         QuantBlocks.quartered(quants, rows * cols, quantFloats);
+        if (rows >= 2) pair();
         quantized = true;
+    }
+
+    private void pair() {
+        int blocks = cols / Q8_0Matrix.BLOCK;
+        int pairs = (rows + 1) / 2;
+        if (pairQuarters == null) {
+            pairQuarters = new float[(capacity + 1) / 2 * 2 * cols];
+            pairScales = new float[(capacity + 1) / 2 * blocks * 16];
+        }
+        for (int p = 0; p < pairs; p++) {
+            for (int k = 0; k < blocks; k++) {
+                int block = p * blocks + k;
+                for (int half = 0; half < 2; half++) {
+                    int row = 2 * p + half;
+                    boolean present = row < rows;
+                    for (int q = 0; q < 4; q++) {
+                        for (int l = 0; l < 8; l++) {
+                            pairQuarters[(block * 4 + q) * 16 + half * 8 + l] = present ? quants[row * cols + k * Q8_0Matrix.BLOCK + 4 * l + q] : 0f;
+                        }
+                    }
+                    Arrays.fill(pairScales, block * 16 + half * 8, block * 16 + half * 8 + 8, present ? scales[row * blocks + k] : 0f);
+                }
+            }
+        }
     }
 
     private void sum() {

@@ -51,18 +51,22 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Matr
     }
 
     /**
-     * Input rows four at a time, then one at a time: each weight block is decoded to floats once and
-     * applied to every row of the group, against the activations pre-converted to floats. Each row's
-     * lanes, scales and sums are those of the one-row kernel, so a row's result does not depend on its batch.
+     * One input row: {@link #multiplyOne}; more: in pairs, up to four pairs at a time, each weight block
+     * decoded to floats once for all of them (see {@link Simd#pairLanes}). Each row's lanes, scales and
+     * sums are those of the one-row kernel, so a row's result does not depend on its batch.
      */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        float[] xq = input.q8QuartersAsFloats();
-        float[] xd = input.q8Scales();
         int batch = input.rows();
-        int b = 0;
-        for (; b + 4 <= batch; b += 4) multiplyFour(xq, xd, b, out, rowFrom, rowTo);
-        for (; b < batch; b++) multiplyOne(xq, xd, b, out, rowFrom, rowTo);
+        if (batch == 1) {
+            multiplyOne(input.q8QuartersAsFloats(), input.q8Scales(), 0, out, rowFrom, rowTo);
+            return;
+        }
+        int pairs = (batch + 1) / 2;
+        float[] lanes = new float[16];
+        for (int p = 0; p < pairs; p += 2) {
+            multiplyPairs(input.q8PairQuarters(), input.q8PairScales(), p, Math.min(2, pairs - p), batch, out, rowFrom, rowTo, lanes);
+        }
     }
 
     /** Input row {@code b}. */
@@ -84,8 +88,8 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Matr
         }
     }
 
-    /** Input rows {@code b..b+3}: eight float lanes each, as {@link #multiplyOne}. */
-    private void multiplyFour(float[] xq, float[] xd, int b, float[] out, int rowFrom, int rowTo) {
+    /** Input pairs {@code pair..pair+count-1} (count 1 to 4) of {@code batch} rows: eight float lanes each row, as {@link #multiplyOne}. */
+    private void multiplyPairs(float[] xq, float[] xd, int pair, int count, int batch, float[] out, int rowFrom, int rowTo, float[] lanes) {
         int blocks = cols / BLOCK;
         for (int r = rowFrom; r < rowTo; r++) {
             long rowOffset = (long) r * blocks * BLOCK_BYTES;
@@ -95,24 +99,50 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Matr
             FloatVector acc3 = acc0;
             for (int k = 0; k < blocks; k++) {
                 long offset = rowOffset + (long) k * BLOCK_BYTES;
-                float d = HalfFloat.f16ToF32(data.get(SHORT, offset));
+                FloatVector d = FloatVector.broadcast(F16_LANES, HalfFloat.f16ToF32(data.get(SHORT, offset)));
                 ByteVector w = ByteVector.fromMemorySegment(B32_LANES, data, offset + 2, LE).rearrange(Simd.QUARTERS);
-                FloatVector w0 = QuantBlocks.floatsOfPart0(w);
-                FloatVector w1 = QuantBlocks.floatsOfPart1(w);
-                int s = b * blocks + k;
-                acc0 = Simd.dot8Lanes(w0, w1, xq, s * BLOCK).fma(FloatVector.broadcast(F16_LANES, d * xd[s]), acc0);
-                s += blocks;
-                acc1 = Simd.dot8Lanes(w0, w1, xq, s * BLOCK).fma(FloatVector.broadcast(F16_LANES, d * xd[s]), acc1);
-                s += blocks;
-                acc2 = Simd.dot8Lanes(w0, w1, xq, s * BLOCK).fma(FloatVector.broadcast(F16_LANES, d * xd[s]), acc2);
-                s += blocks;
-                acc3 = Simd.dot8Lanes(w0, w1, xq, s * BLOCK).fma(FloatVector.broadcast(F16_LANES, d * xd[s]), acc3);
+                FloatVector low = QuantBlocks.floatsOfPart0(w);
+                FloatVector high = QuantBlocks.floatsOfPart1(w);
+                FloatVector w0 = Simd.lowHalfTwice(low);
+                FloatVector w1 = Simd.highHalfTwice(low);
+                FloatVector w2 = Simd.lowHalfTwice(high);
+                FloatVector w3 = Simd.highHalfTwice(high);
+                int block = pair * blocks + k;
+                acc0 = Simd.pairLanes(w0, w1, w2, w3, xq, block * 64).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, block * 16)), acc0);
+                if (count > 1) {
+                    block += blocks;
+                    acc1 = Simd.pairLanes(w0, w1, w2, w3, xq, block * 64).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, block * 16)), acc1);
+                }
+                if (count > 2) {
+                    block += blocks;
+                    acc2 = Simd.pairLanes(w0, w1, w2, w3, xq, block * 64).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, block * 16)), acc2);
+                }
+                if (count > 3) {
+                    block += blocks;
+                    acc3 = Simd.pairLanes(w0, w1, w2, w3, xq, block * 64).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, block * 16)), acc3);
+                }
             }
-            out[b * rows + r] = Simd.sum8((FloatVector) acc0.reinterpretShape(F8_LANES, 0));
-            out[(b + 1) * rows + r] = Simd.sum8((FloatVector) acc1.reinterpretShape(F8_LANES, 0));
-            out[(b + 2) * rows + r] = Simd.sum8((FloatVector) acc2.reinterpretShape(F8_LANES, 0));
-            out[(b + 3) * rows + r] = Simd.sum8((FloatVector) acc3.reinterpretShape(F8_LANES, 0));
+            acc0.intoArray(lanes, 0);
+            writePair(lanes, 2 * pair, batch, out, r);
+            if (count > 1) {
+                acc1.intoArray(lanes, 0);
+                writePair(lanes, 2 * pair + 2, batch, out, r);
+            }
+            if (count > 2) {
+                acc2.intoArray(lanes, 0);
+                writePair(lanes, 2 * pair + 4, batch, out, r);
+            }
+            if (count > 3) {
+                acc3.intoArray(lanes, 0);
+                writePair(lanes, 2 * pair + 6, batch, out, r);
+            }
         }
+    }
+
+    /** The results of input rows {@code b} and {@code b + 1} (when there is one) from their float lanes. */
+    private void writePair(float[] lanes, int b, int batch, float[] out, int r) {
+        out[b * rows + r] = Simd.sum8(lanes, 0);
+        if (b + 1 < batch) out[(b + 1) * rows + r] = Simd.sum8(lanes, 8);
     }
 
     @Override

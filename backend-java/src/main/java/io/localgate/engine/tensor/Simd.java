@@ -102,4 +102,52 @@ final class Simd {
         FloatVector p = w1.fma(FloatVector.fromArray(F16_LANES, x, offset + 16), w0.mul(FloatVector.fromArray(F16_LANES, x, offset)));
         return p.add(p.rearrange(SWAP_HALVES));
     }
+
+    /*
+     * Input rows in pairs (MatmulInput.q8PairQuarters): 16 float lanes hold the eight vpdpbusd lanes of two
+     * rows at once, so that a block's four quarters multiply two rows with one mul and three fma, no
+     * shuffle; the weights are decoded once per block into each quarter twice.
+     */
+
+    private static final VectorShuffle<Float> LOW_HALF_TWICE = VectorShuffle.fromOp(F16_LANES, i -> i % 8);
+    private static final VectorShuffle<Float> HIGH_HALF_TWICE = VectorShuffle.fromOp(F16_LANES, i -> 8 + i % 8);
+
+    /**
+     * Lanes 0-7 in 0-7 and 8-15: of a block's {@link #QUARTERS} regrouped bytes 0-15 as floats, quarter 0
+     * twice (of bytes 16-31, quarter 2).
+     */
+    static FloatVector lowHalfTwice(FloatVector v) {
+        return v.rearrange(LOW_HALF_TWICE);
+    }
+
+    /** Lanes 8-15 in 0-7 and 8-15: quarter 1 (or 3) twice. */
+    static FloatVector highHalfTwice(FloatVector v) {
+        return v.rearrange(HIGH_HALF_TWICE);
+    }
+
+    /**
+     * The eight vpdpbusd lanes of two input rows (lanes 0-7 and 8-15) for one block: the weights' quarters
+     * times the rows' at {@code offset} (64 floats), exact integers (four products below 2^14 each).
+     */
+    static FloatVector pairLanes(FloatVector w0, FloatVector w1, FloatVector w2, FloatVector w3, float[] x, int offset) {
+        FloatVector p = w1.fma(FloatVector.fromArray(F16_LANES, x, offset + 16), w0.mul(FloatVector.fromArray(F16_LANES, x, offset)));
+        return w3.fma(FloatVector.fromArray(F16_LANES, x, offset + 48), w2.fma(FloatVector.fromArray(F16_LANES, x, offset + 32), p));
+    }
+
+    private static final VectorShuffle<Float> XOR4 = VectorShuffle.fromOp(F16_LANES, i -> i ^ 4);
+    private static final VectorShuffle<Float> XOR2 = VectorShuffle.fromOp(F16_LANES, i -> i ^ 2);
+    private static final VectorShuffle<Float> XOR1 = VectorShuffle.fromOp(F16_LANES, i -> i ^ 1);
+
+    /** {@link #pairLanes}' whole-block sums: every lane of each half holds its half's sum, exact (integers below 2^19). */
+    static FloatVector pairBlockSums(FloatVector lanes) {
+        FloatVector s = lanes.add(lanes.rearrange(XOR4));
+        s = s.add(s.rearrange(XOR2));
+        return s.add(s.rearrange(XOR1));
+    }
+
+    /** {@link #sum8} of the eight floats at {@code from}. */
+    static float sum8(float[] lanes, int from) {
+        return ((lanes[from] + lanes[from + 4]) + (lanes[from + 2] + lanes[from + 6]))
+                + ((lanes[from + 1] + lanes[from + 5]) + (lanes[from + 3] + lanes[from + 7]));
+    }
 }
