@@ -2,7 +2,6 @@ package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.Simd.B16_LANES;
 import static io.localgate.engine.tensor.Simd.B32_LANES;
-import static io.localgate.engine.tensor.Simd.F16_LANES;
 import static io.localgate.engine.tensor.Simd.F8_LANES;
 import static io.localgate.engine.tensor.Simd.LE;
 import static io.localgate.engine.tensor.Simd.SHORT;
@@ -42,30 +41,25 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
     }
 
     /**
-     * One input row at a time, or more in pairs, two pairs at a time, each weight block decoded to floats
-     * once for all of them (see {@link Simd#pairLanes}). Each row's lanes, scales and sums are those of
-     * the one-row kernel, so a row's result does not depend on its batch.
+     * One input row at a time; more through {@link PairKernels}, each weight row decoded once for a chunk
+     * of input rows, in the same two orders.
      */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        int batch = input.rows();
-        boolean repacked = rows % 8 == 0;
-        if (batch == 1) {
-            float[] xq = input.q8QuartersAsFloats();
-            float[] xd = input.q8Scales();
-            int blocks = cols / BLOCK;
-            for (int r = rowFrom; r < rowTo; r++) {
-                long rowOffset = (long) r * blocks * BLOCK_BYTES;
-                out[r] = repacked ? dotPerBlock(rowOffset, blocks, xq, xd) : dotInLanes(rowOffset, blocks, xq, xd);
-            }
+        if (input.rows() > 1) {
+            PairKernels.multiply(this::decodeRow, rows % 8 == 0, input, out, rows, cols, rowFrom, rowTo);
             return;
         }
-        int pairs = (batch + 1) / 2;
-        float[] lanes = new float[16];
-        for (int p = 0; p < pairs; p += 2) {
-            int count = Math.min(2, pairs - p);
-            if (repacked) multiplyPairsPerBlock(input.q8PairQuarters(), input.q8PairScales(), p, count, batch, out, rowFrom, rowTo, lanes);
-            else multiplyPairsInLanes(input.q8PairQuarters(), input.q8PairScales(), p, count, batch, out, rowFrom, rowTo, lanes);
+        byte[] xq = input.q8Quants();
+        float[] xd = input.q8Scales();
+        int batch = input.rows();
+        int blocks = cols / BLOCK;
+        boolean repacked = rows % 8 == 0;
+        for (int r = rowFrom; r < rowTo; r++) {
+            long rowOffset = (long) r * blocks * BLOCK_BYTES;
+            for (int b = 0; b < batch; b++) {
+                out[b * rows + r] = repacked ? dotPerBlock(rowOffset, blocks, xq, xd, b * blocks) : dotInLanes(rowOffset, blocks, xq, xd, b * blocks);
+            }
         }
     }
 
@@ -74,98 +68,38 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
      * block's products are exact integers in float lanes, and so is their sum (below 2^24), whatever the
      * order of the lane sum.
      */
-    private float dotPerBlock(long rowOffset, int blocks, float[] xq, float[] xd) {
+    private float dotPerBlock(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
         float sum = 0f;
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
-            float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[k];
-            float products = QuantBlocks.products(unpack(offset).rearrange(Simd.QUARTERS), QuantBlocks.at(xq, k * BLOCK), QuantBlocks.at(xq, k * BLOCK + 16)).reduceLanes(VectorOperators.ADD);
-            sum = Math.fma(products, scale, sum);
+            float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
+            ByteVector packed = ByteVector.fromMemorySegment(B16_LANES, data, offset + 2, LE);
+            int x = (xBlock + k) * BLOCK;
+            FloatVector low = floats(packed.and((byte) 0x0F).sub((byte) 8)).mul(floats(ByteVector.fromArray(B16_LANES, xq, x)));
+            FloatVector products = floats(highNibbles(packed)).fma(floats(ByteVector.fromArray(B16_LANES, xq, x + 16)), low);
+            sum = Math.fma(products.reduceLanes(VectorOperators.ADD), scale, sum);
         }
         return sum;
     }
 
+    private static ByteVector highNibbles(ByteVector packed) {
+        return packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+    }
+
+    private static FloatVector floats(ByteVector bytes) {
+        return (FloatVector) bytes.convertShape(VectorOperators.B2F, Simd.F16_LANES, 0);
+    }
+
     /** vec_dot_q4_0_q8_0 and tinyBLAS_Q0_AVX: eight float lanes, as {@link Q8_0Matrix}. */
-    private float dotInLanes(long rowOffset, int blocks, float[] xq, float[] xd) {
-        FloatVector acc = FloatVector.zero(F16_LANES);
+    private float dotInLanes(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
+        FloatVector acc = FloatVector.zero(Simd.F16_LANES);
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
-            float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[k];
-            acc = QuantBlocks.dot8LanesTwice(unpack(offset).rearrange(Simd.QUARTERS), xq, k * BLOCK).fma(FloatVector.broadcast(F16_LANES, scale), acc);
+            float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
+            ByteVector x = ByteVector.fromArray(B32_LANES, xq, (xBlock + k) * BLOCK).rearrange(Simd.QUARTERS);
+            acc = Simd.dot8Lanes(unpack(offset).rearrange(Simd.QUARTERS), x).fma(FloatVector.broadcast(Simd.F16_LANES, scale), acc);
         }
         return Simd.sum8((FloatVector) acc.reinterpretShape(F8_LANES, 0));
-    }
-
-    /** {@link #dotPerBlock} for input pairs {@code pair} and (when {@code count} is 2) {@code pair + 1} of {@code batch} rows. */
-    private void multiplyPairsPerBlock(float[] xq, float[] xd, int pair, int count, int batch, float[] out, int rowFrom, int rowTo, float[] lanes) {
-        int blocks = cols / BLOCK;
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            FloatVector sum0 = FloatVector.zero(F16_LANES);
-            FloatVector sum1 = sum0;
-            for (int k = 0; k < blocks; k++) {
-                long offset = rowOffset + (long) k * BLOCK_BYTES;
-                FloatVector d = FloatVector.broadcast(F16_LANES, HalfFloat.f16ToF32(data.get(SHORT, offset)));
-                ByteVector w = unpack(offset).rearrange(Simd.QUARTERS);
-                FloatVector low = QuantBlocks.floatsOfPart0(w);
-                FloatVector high = QuantBlocks.floatsOfPart1(w);
-                FloatVector w0 = Simd.lowHalfTwice(low);
-                FloatVector w1 = Simd.highHalfTwice(low);
-                FloatVector w2 = Simd.lowHalfTwice(high);
-                FloatVector w3 = Simd.highHalfTwice(high);
-                int block = pair * blocks + k;
-                sum0 = Simd.pairBlockSums(Simd.pairLanes(w0, w1, w2, w3, xq, block * 64)).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, block * 16)), sum0);
-                if (count > 1) {
-                    block += blocks;
-                    sum1 = Simd.pairBlockSums(Simd.pairLanes(w0, w1, w2, w3, xq, block * 64)).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, block * 16)), sum1);
-                }
-            }
-            sum0.intoArray(lanes, 0);
-            write(lanes[0], lanes[8], 2 * pair, batch, out, r);
-            if (count > 1) {
-                sum1.intoArray(lanes, 0);
-                write(lanes[0], lanes[8], 2 * pair + 2, batch, out, r);
-            }
-        }
-    }
-
-    /** {@link #dotInLanes} for input pairs {@code pair} and (when {@code count} is 2) {@code pair + 1} of {@code batch} rows. */
-    private void multiplyPairsInLanes(float[] xq, float[] xd, int pair, int count, int batch, float[] out, int rowFrom, int rowTo, float[] lanes) {
-        int blocks = cols / BLOCK;
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            FloatVector acc0 = FloatVector.zero(F16_LANES);
-            FloatVector acc1 = acc0;
-            for (int k = 0; k < blocks; k++) {
-                long offset = rowOffset + (long) k * BLOCK_BYTES;
-                FloatVector d = FloatVector.broadcast(F16_LANES, HalfFloat.f16ToF32(data.get(SHORT, offset)));
-                ByteVector w = unpack(offset).rearrange(Simd.QUARTERS);
-                FloatVector low = QuantBlocks.floatsOfPart0(w);
-                FloatVector high = QuantBlocks.floatsOfPart1(w);
-                FloatVector w0 = Simd.lowHalfTwice(low);
-                FloatVector w1 = Simd.highHalfTwice(low);
-                FloatVector w2 = Simd.lowHalfTwice(high);
-                FloatVector w3 = Simd.highHalfTwice(high);
-                int block = pair * blocks + k;
-                acc0 = Simd.pairLanes(w0, w1, w2, w3, xq, block * 64).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, block * 16)), acc0);
-                if (count > 1) {
-                    block += blocks;
-                    acc1 = Simd.pairLanes(w0, w1, w2, w3, xq, block * 64).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, block * 16)), acc1);
-                }
-            }
-            acc0.intoArray(lanes, 0);
-            write(Simd.sum8(lanes, 0), Simd.sum8(lanes, 8), 2 * pair, batch, out, r);
-            if (count > 1) {
-                acc1.intoArray(lanes, 0);
-                write(Simd.sum8(lanes, 0), Simd.sum8(lanes, 8), 2 * pair + 2, batch, out, r);
-            }
-        }
-    }
-
-    /** The results of input rows {@code b} and {@code b + 1} (when there is one). */
-    private void write(float first, float second, int b, int batch, float[] out, int r) {
-        out[b * rows + r] = first;
-        if (b + 1 < batch) out[(b + 1) * rows + r] = second;
     }
 
     /** A block's 32 values (nibble minus 8) in element order: the 16 bytes twice, low nibbles then high. */
@@ -173,6 +107,38 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
         ByteVector packed = ByteVector.fromMemorySegment(B16_LANES, data, blockOffset + 2, LE)
                 .reinterpretShape(B32_LANES, 0).reinterpretAsBytes().rearrange(TWICE);
         return packed.lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and((byte) 0x0F).sub((byte) 8);
+    }
+
+    /*
+     * A block's 32 values (nibble minus 8) {@link Simd#QUARTERS} regrouped straight from its 16 bytes: lane
+     * i holds element e = 4 * (i % 8) + i / 8, the low nibble of byte e for e < 16, else the high nibble of
+     * byte e - 16.
+     */
+    private static final VectorShuffle<Byte> QUARTERED_NIBBLES = VectorShuffle.fromOp(B32_LANES, i -> (4 * (i % 8) + i / 8) % 16);
+    private static final ByteVector QUARTERED_SHIFTS = ByteVector.fromArray(B32_LANES, quarteredShifts(), 0);
+
+    private static byte[] quarteredShifts() {
+        byte[] shifts = new byte[32];
+        for (int i = 0; i < 32; i++) shifts[i] = (byte) (4 * (i % 8) + i / 8 < 16 ? 0 : 4);
+        return shifts;
+    }
+
+    /** Row {@code row} as {@link PairKernels} takes it. */
+    private void decodeRow(int row, float[] w, float[] wd) {
+        int blocks = cols / BLOCK;
+        long rowOffset = (long) row * blocks * BLOCK_BYTES;
+        for (int k = 0; k < blocks; k++) {
+            long offset = rowOffset + (long) k * BLOCK_BYTES;
+            wd[k] = HalfFloat.f16ToF32(data.get(SHORT, offset));
+            ByteVector q = ByteVector.fromMemorySegment(B16_LANES, data, offset + 2, LE).reinterpretShape(B32_LANES, 0).reinterpretAsBytes()
+                    .rearrange(QUARTERED_NIBBLES).lanewise(VectorOperators.LSHR, QUARTERED_SHIFTS).and((byte) 0x0F).sub((byte) 8);
+            FloatVector low = QuantBlocks.floatsOfPart0(q);
+            FloatVector high = QuantBlocks.floatsOfPart1(q);
+            Simd.lowHalfTwice(low).intoArray(w, 64 * k);
+            Simd.highHalfTwice(low).intoArray(w, 64 * k + 16);
+            Simd.lowHalfTwice(high).intoArray(w, 64 * k + 32);
+            Simd.highHalfTwice(high).intoArray(w, 64 * k + 48);
+        }
     }
 
     @Override
