@@ -120,7 +120,7 @@ public final class MatmulInput {
      * {@link #q8Quants()} as floats, rows in pairs (for two rows or more): for pair {@code p} (rows
      * {@code 2p}, {@code 2p + 1}; a missing second row is zeros), block {@code k} and quarter {@code q}, 16
      * floats at {@code ((p * blocks + k) * 4 + q) * 16}: element {@code 4l + q} of row {@code 2p} in lane
-     * {@code l}, of row {@code 2p + 1} in lane {@code 8 + l} (the layout of {@link Simd#pairLanes}).
+     * {@code l}, of row {@code 2p + 1} in lane {@code 8 + l} (the layout {@link PairKernels} multiplies).
      */
     float[] q8PairQuarters() {
         if (!quantized || rows < 2) throw new IllegalStateException("input not prepared for Q8_0 in pairs");

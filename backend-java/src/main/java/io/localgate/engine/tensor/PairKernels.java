@@ -31,8 +31,9 @@ final class PairKernels {
     }
 
     /**
-     * {@link Matrix#multiply} for {@code batch >= 2} input rows: each weight row decoded once per chunk
-     * of input rows, then the eight lanes (or, with {@code blockSums}, the block sums) of every row.
+     * {@link Matrix#multiply} for {@code batch >= 2} input rows: weight rows two at a time, each decoded
+     * once per chunk of input rows, then the eight lanes (or, with {@code blockSums}, the block sums) of
+     * every input row.
      */
     static void multiply(RowDecoder decoder, boolean blockSums, MatmulInput input, float[] out, int rows, int cols, int rowFrom, int rowTo) {
         float[] xq = input.q8PairQuarters();
@@ -40,75 +41,141 @@ final class PairKernels {
         int batch = input.rows();
         int blocks = cols / Q8_0Matrix.BLOCK;
         int pairs = (batch + 1) / 2;
-        float[] w = new float[64 * blocks];
-        float[] wd = new float[blocks];
-        float[] lanes = new float[16 * pairs];
+        float[] w0 = new float[64 * blocks];
+        float[] w1 = new float[64 * blocks];
+        float[] wd0 = new float[blocks];
+        float[] wd1 = new float[blocks];
+        float[] lanes0 = new float[16 * pairs];
+        float[] lanes1 = new float[16 * pairs];
         for (int from = 0; from < pairs; from += CHUNK / 2) {
             int to = Math.min(pairs, from + CHUNK / 2);
-            for (int r = rowFrom; r < rowTo; r++) {
-                decoder.decode(r, w, wd);
-                if (blockSums) blockSums(w, wd, blocks, xq, xd, from, to, lanes);
-                else eightLanes(w, wd, blocks, xq, xd, from, to, lanes);
+            for (int r = rowFrom; r < rowTo; r += 2) {
+                boolean two = r + 1 < rowTo;
+                for (int i = 0; i < 2; i++) decoder.decode(two ? r + i : r, i == 0 ? w0 : w1, i == 0 ? wd0 : wd1); // one call site: C2 inlines it once
+                for (int p = from; p < to; p += 2) {
+                    int count = Math.min(2, to - p);
+                    if (blockSums) blockSums(w0, wd0, w1, wd1, blocks, xq, xd, p, count, lanes0, lanes1);
+                    else eightLanes(w0, wd0, w1, wd1, blocks, xq, xd, p, count, lanes0, lanes1);
+                }
                 for (int b = 2 * from; b < Math.min(batch, 2 * to); b++) {
-                    out[b * rows + r] = blockSums ? lanes[8 * b] : Simd.sum8(lanes, 8 * b);
+                    out[b * rows + r] = blockSums ? lanes0[8 * b] : Simd.sum8(lanes0, 8 * b);
+                    if (two) out[b * rows + r + 1] = blockSums ? lanes1[8 * b] : Simd.sum8(lanes1, 8 * b);
                 }
             }
         }
     }
 
+    /*
+     * The kernels: two weight rows (w0, w1) against input pairs pair and, when count is 2, pair + 1, each
+     * activation vector loaded once for both weight rows. A block's lanes for a weight row and a pair are
+     * its four quarters' products, exact integers (four products below 2^14 per lane, in any order).
+     * Everything stays in this one method: a helper taking or returning vectors, compiled alone, would
+     * box them.
+     */
+
     /**
      * ggml's eight float lanes per block ({@code vec_dot_q8_0_q8_0} and kin): each block's eight exact
      * integer lanes times both scales, fma'd into eight float lanes; {@link Simd#sum8} of them is the result.
      */
-    static void eightLanes(float[] w, float[] wd, int blocks, float[] xq, float[] xd, int pairFrom, int pairTo, float[] lanes) {
-        for (int p = pairFrom; p < pairTo; p += 2) eightLanesOfPairs(w, wd, blocks, xq, xd, p, Math.min(2, pairTo - p), lanes);
-    }
-
-    private static void eightLanesOfPairs(float[] w, float[] wd, int blocks, float[] xq, float[] xd, int pair, int count, float[] lanes) {
-        FloatVector acc0 = FloatVector.zero(F16_LANES);
-        FloatVector acc1 = acc0;
+    private static void eightLanes(float[] w0, float[] wd0, float[] w1, float[] wd1, int blocks, float[] xq, float[] xd, int pair, int count, float[] lanes0, float[] lanes1) {
+        FloatVector acc00 = FloatVector.zero(F16_LANES);
+        FloatVector acc01 = acc00;
+        FloatVector acc10 = acc00;
+        FloatVector acc11 = acc00;
         for (int k = 0; k < blocks; k++) {
-            FloatVector w0 = FloatVector.fromArray(F16_LANES, w, 64 * k);
-            FloatVector w1 = FloatVector.fromArray(F16_LANES, w, 64 * k + 16);
-            FloatVector w2 = FloatVector.fromArray(F16_LANES, w, 64 * k + 32);
-            FloatVector w3 = FloatVector.fromArray(F16_LANES, w, 64 * k + 48);
-            FloatVector d = FloatVector.broadcast(F16_LANES, wd[k]);
+            FloatVector a0 = FloatVector.fromArray(F16_LANES, w0, 64 * k);
+            FloatVector a1 = FloatVector.fromArray(F16_LANES, w0, 64 * k + 16);
+            FloatVector a2 = FloatVector.fromArray(F16_LANES, w0, 64 * k + 32);
+            FloatVector a3 = FloatVector.fromArray(F16_LANES, w0, 64 * k + 48);
+            FloatVector b0 = FloatVector.fromArray(F16_LANES, w1, 64 * k);
+            FloatVector b1 = FloatVector.fromArray(F16_LANES, w1, 64 * k + 16);
+            FloatVector b2 = FloatVector.fromArray(F16_LANES, w1, 64 * k + 32);
+            FloatVector b3 = FloatVector.fromArray(F16_LANES, w1, 64 * k + 48);
+            FloatVector da = FloatVector.broadcast(F16_LANES, wd0[k]);
+            FloatVector db = FloatVector.broadcast(F16_LANES, wd1[k]);
             int block = pair * blocks + k;
-            acc0 = Simd.pairLanes(w0, w1, w2, w3, xq, 64 * block).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, 16 * block)), acc0);
+            FloatVector x0 = FloatVector.fromArray(F16_LANES, xq, 64 * block);
+            FloatVector x1 = FloatVector.fromArray(F16_LANES, xq, 64 * block + 16);
+            FloatVector x2 = FloatVector.fromArray(F16_LANES, xq, 64 * block + 32);
+            FloatVector x3 = FloatVector.fromArray(F16_LANES, xq, 64 * block + 48);
+            FloatVector s = FloatVector.fromArray(F16_LANES, xd, 16 * block);
+            acc00 = a3.fma(x3, a2.fma(x2, a1.fma(x1, a0.mul(x0)))).fma(da.mul(s), acc00);
+            acc10 = b3.fma(x3, b2.fma(x2, b1.fma(x1, b0.mul(x0)))).fma(db.mul(s), acc10);
             if (count > 1) {
                 block += blocks;
-                acc1 = Simd.pairLanes(w0, w1, w2, w3, xq, 64 * block).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, 16 * block)), acc1);
+                x0 = FloatVector.fromArray(F16_LANES, xq, 64 * block);
+                x1 = FloatVector.fromArray(F16_LANES, xq, 64 * block + 16);
+                x2 = FloatVector.fromArray(F16_LANES, xq, 64 * block + 32);
+                x3 = FloatVector.fromArray(F16_LANES, xq, 64 * block + 48);
+                s = FloatVector.fromArray(F16_LANES, xd, 16 * block);
+                acc01 = a3.fma(x3, a2.fma(x2, a1.fma(x1, a0.mul(x0)))).fma(da.mul(s), acc01);
+                acc11 = b3.fma(x3, b2.fma(x2, b1.fma(x1, b0.mul(x0)))).fma(db.mul(s), acc11);
             }
         }
-        acc0.intoArray(lanes, 16 * pair);
-        if (count > 1) acc1.intoArray(lanes, 16 * pair + 16);
+        acc00.intoArray(lanes0, 16 * pair);
+        acc10.intoArray(lanes1, 16 * pair);
+        if (count > 1) {
+            acc01.intoArray(lanes0, 16 * pair + 16);
+            acc11.intoArray(lanes1, 16 * pair + 16);
+        }
     }
 
     /**
      * llama.cpp's repacked gemv/gemm kernels: each block's whole integer sum times both scales, fma'd into
      * one float in order; every lane of input row {@code b}'s eight holds it.
      */
-    static void blockSums(float[] w, float[] wd, int blocks, float[] xq, float[] xd, int pairFrom, int pairTo, float[] lanes) {
-        for (int p = pairFrom; p < pairTo; p += 2) blockSumsOfPairs(w, wd, blocks, xq, xd, p, Math.min(2, pairTo - p), lanes);
-    }
-
-    private static void blockSumsOfPairs(float[] w, float[] wd, int blocks, float[] xq, float[] xd, int pair, int count, float[] lanes) {
-        FloatVector sum0 = FloatVector.zero(F16_LANES);
-        FloatVector sum1 = sum0;
+    private static void blockSums(float[] w0, float[] wd0, float[] w1, float[] wd1, int blocks, float[] xq, float[] xd, int pair, int count, float[] lanes0, float[] lanes1) {
+        FloatVector acc00 = FloatVector.zero(F16_LANES);
+        FloatVector acc01 = acc00;
+        FloatVector acc10 = acc00;
+        FloatVector acc11 = acc00;
         for (int k = 0; k < blocks; k++) {
-            FloatVector w0 = FloatVector.fromArray(F16_LANES, w, 64 * k);
-            FloatVector w1 = FloatVector.fromArray(F16_LANES, w, 64 * k + 16);
-            FloatVector w2 = FloatVector.fromArray(F16_LANES, w, 64 * k + 32);
-            FloatVector w3 = FloatVector.fromArray(F16_LANES, w, 64 * k + 48);
-            FloatVector d = FloatVector.broadcast(F16_LANES, wd[k]);
+            FloatVector a0 = FloatVector.fromArray(F16_LANES, w0, 64 * k);
+            FloatVector a1 = FloatVector.fromArray(F16_LANES, w0, 64 * k + 16);
+            FloatVector a2 = FloatVector.fromArray(F16_LANES, w0, 64 * k + 32);
+            FloatVector a3 = FloatVector.fromArray(F16_LANES, w0, 64 * k + 48);
+            FloatVector b0 = FloatVector.fromArray(F16_LANES, w1, 64 * k);
+            FloatVector b1 = FloatVector.fromArray(F16_LANES, w1, 64 * k + 16);
+            FloatVector b2 = FloatVector.fromArray(F16_LANES, w1, 64 * k + 32);
+            FloatVector b3 = FloatVector.fromArray(F16_LANES, w1, 64 * k + 48);
+            FloatVector da = FloatVector.broadcast(F16_LANES, wd0[k]);
+            FloatVector db = FloatVector.broadcast(F16_LANES, wd1[k]);
             int block = pair * blocks + k;
-            sum0 = Simd.pairBlockSums(Simd.pairLanes(w0, w1, w2, w3, xq, 64 * block)).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, 16 * block)), sum0);
+            FloatVector x0 = FloatVector.fromArray(F16_LANES, xq, 64 * block);
+            FloatVector x1 = FloatVector.fromArray(F16_LANES, xq, 64 * block + 16);
+            FloatVector x2 = FloatVector.fromArray(F16_LANES, xq, 64 * block + 32);
+            FloatVector x3 = FloatVector.fromArray(F16_LANES, xq, 64 * block + 48);
+            FloatVector s = FloatVector.fromArray(F16_LANES, xd, 16 * block);
+            FloatVector p = a3.fma(x3, a2.fma(x2, a1.fma(x1, a0.mul(x0))));
+            p = p.add(p.rearrange(Simd.XOR4));
+            p = p.add(p.rearrange(Simd.XOR2));
+            acc00 = p.add(p.rearrange(Simd.XOR1)).fma(da.mul(s), acc00);
+            p = b3.fma(x3, b2.fma(x2, b1.fma(x1, b0.mul(x0))));
+            p = p.add(p.rearrange(Simd.XOR4));
+            p = p.add(p.rearrange(Simd.XOR2));
+            acc10 = p.add(p.rearrange(Simd.XOR1)).fma(db.mul(s), acc10);
             if (count > 1) {
                 block += blocks;
-                sum1 = Simd.pairBlockSums(Simd.pairLanes(w0, w1, w2, w3, xq, 64 * block)).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, 16 * block)), sum1);
+                x0 = FloatVector.fromArray(F16_LANES, xq, 64 * block);
+                x1 = FloatVector.fromArray(F16_LANES, xq, 64 * block + 16);
+                x2 = FloatVector.fromArray(F16_LANES, xq, 64 * block + 32);
+                x3 = FloatVector.fromArray(F16_LANES, xq, 64 * block + 48);
+                s = FloatVector.fromArray(F16_LANES, xd, 16 * block);
+                p = a3.fma(x3, a2.fma(x2, a1.fma(x1, a0.mul(x0))));
+                p = p.add(p.rearrange(Simd.XOR4));
+                p = p.add(p.rearrange(Simd.XOR2));
+                acc01 = p.add(p.rearrange(Simd.XOR1)).fma(da.mul(s), acc01);
+                p = b3.fma(x3, b2.fma(x2, b1.fma(x1, b0.mul(x0))));
+                p = p.add(p.rearrange(Simd.XOR4));
+                p = p.add(p.rearrange(Simd.XOR2));
+                acc11 = p.add(p.rearrange(Simd.XOR1)).fma(db.mul(s), acc11);
             }
         }
-        sum0.intoArray(lanes, 16 * pair);
-        if (count > 1) sum1.intoArray(lanes, 16 * pair + 16);
+        acc00.intoArray(lanes0, 16 * pair);
+        acc10.intoArray(lanes1, 16 * pair);
+        if (count > 1) {
+            acc01.intoArray(lanes0, 16 * pair + 16);
+            acc11.intoArray(lanes1, 16 * pair + 16);
+        }
     }
 }

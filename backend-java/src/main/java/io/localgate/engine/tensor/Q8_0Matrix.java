@@ -51,25 +51,37 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Matr
     }
 
     /**
-     * One input row: {@link #multiplyOne}; more: in pairs, up to four pairs at a time, each weight block
-     * decoded to floats once for all of them (see {@link Simd#pairLanes}). Each row's lanes, scales and
+     * One input row: {@link #multiplyOne}; more: through {@link PairKernels}, each weight row decoded to
+     * floats once for a chunk of input rows. Each row's lanes, scales and
      * sums are those of the one-row kernel, so a row's result does not depend on its batch.
      */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        int batch = input.rows();
-        if (batch == 1) {
+        if (input.rows() == 1) {
             multiplyOne(input.q8QuartersAsFloats(), input.q8Scales(), 0, out, rowFrom, rowTo);
             return;
         }
-        int pairs = (batch + 1) / 2;
-        float[] lanes = new float[16];
-        for (int p = 0; p < pairs; p += 2) {
-            multiplyPairs(input.q8PairQuarters(), input.q8PairScales(), p, Math.min(2, pairs - p), batch, out, rowFrom, rowTo, lanes);
+        PairKernels.multiply(this::decodeRow, false, input, out, rows, cols, rowFrom, rowTo);
+    }
+
+    /** Row {@code row} as {@link PairKernels} takes it. */
+    private void decodeRow(int row, float[] w, float[] wd) {
+        int blocks = cols / BLOCK;
+        long rowOffset = (long) row * blocks * BLOCK_BYTES;
+        for (int k = 0; k < blocks; k++) {
+            long offset = rowOffset + (long) k * BLOCK_BYTES;
+            wd[k] = HalfFloat.f16ToF32(data.get(SHORT, offset));
+            ByteVector q = ByteVector.fromMemorySegment(B32_LANES, data, offset + 2, LE).rearrange(Simd.QUARTERS);
+            FloatVector low = QuantBlocks.floatsOfPart0(q);
+            FloatVector high = QuantBlocks.floatsOfPart1(q);
+            Simd.lowHalfTwice(low).intoArray(w, 64 * k);
+            Simd.highHalfTwice(low).intoArray(w, 64 * k + 16);
+            Simd.lowHalfTwice(high).intoArray(w, 64 * k + 32);
+            Simd.highHalfTwice(high).intoArray(w, 64 * k + 48);
         }
     }
 
-    /** Input row {@code b}. */
+    /** Input row {@code b}, against the activations pre-converted to floats (faster than converting each block's bytes here). */
     private void multiplyOne(float[] xq, float[] xd, int b, float[] out, int rowFrom, int rowTo) {
         int blocks = cols / BLOCK;
         for (int r = rowFrom; r < rowTo; r++) {
@@ -86,63 +98,6 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Matr
             }
             out[b * rows + r] = Simd.sum8((FloatVector) acc.reinterpretShape(F8_LANES, 0));
         }
-    }
-
-    /** Input pairs {@code pair..pair+count-1} (count 1 to 4) of {@code batch} rows: eight float lanes each row, as {@link #multiplyOne}. */
-    private void multiplyPairs(float[] xq, float[] xd, int pair, int count, int batch, float[] out, int rowFrom, int rowTo, float[] lanes) {
-        int blocks = cols / BLOCK;
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            FloatVector acc0 = FloatVector.zero(F16_LANES);
-            FloatVector acc1 = acc0;
-            FloatVector acc2 = acc0;
-            FloatVector acc3 = acc0;
-            for (int k = 0; k < blocks; k++) {
-                long offset = rowOffset + (long) k * BLOCK_BYTES;
-                FloatVector d = FloatVector.broadcast(F16_LANES, HalfFloat.f16ToF32(data.get(SHORT, offset)));
-                ByteVector w = ByteVector.fromMemorySegment(B32_LANES, data, offset + 2, LE).rearrange(Simd.QUARTERS);
-                FloatVector low = QuantBlocks.floatsOfPart0(w);
-                FloatVector high = QuantBlocks.floatsOfPart1(w);
-                FloatVector w0 = Simd.lowHalfTwice(low);
-                FloatVector w1 = Simd.highHalfTwice(low);
-                FloatVector w2 = Simd.lowHalfTwice(high);
-                FloatVector w3 = Simd.highHalfTwice(high);
-                int block = pair * blocks + k;
-                acc0 = Simd.pairLanes(w0, w1, w2, w3, xq, block * 64).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, block * 16)), acc0);
-                if (count > 1) {
-                    block += blocks;
-                    acc1 = Simd.pairLanes(w0, w1, w2, w3, xq, block * 64).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, block * 16)), acc1);
-                }
-                if (count > 2) {
-                    block += blocks;
-                    acc2 = Simd.pairLanes(w0, w1, w2, w3, xq, block * 64).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, block * 16)), acc2);
-                }
-                if (count > 3) {
-                    block += blocks;
-                    acc3 = Simd.pairLanes(w0, w1, w2, w3, xq, block * 64).fma(d.mul(FloatVector.fromArray(F16_LANES, xd, block * 16)), acc3);
-                }
-            }
-            acc0.intoArray(lanes, 0);
-            writePair(lanes, 2 * pair, batch, out, r);
-            if (count > 1) {
-                acc1.intoArray(lanes, 0);
-                writePair(lanes, 2 * pair + 2, batch, out, r);
-            }
-            if (count > 2) {
-                acc2.intoArray(lanes, 0);
-                writePair(lanes, 2 * pair + 4, batch, out, r);
-            }
-            if (count > 3) {
-                acc3.intoArray(lanes, 0);
-                writePair(lanes, 2 * pair + 6, batch, out, r);
-            }
-        }
-    }
-
-    /** The results of input rows {@code b} and {@code b + 1} (when there is one) from their float lanes. */
-    private void writePair(float[] lanes, int b, int batch, float[] out, int r) {
-        out[b * rows + r] = Simd.sum8(lanes, 0);
-        if (b + 1 < batch) out[(b + 1) * rows + r] = Simd.sum8(lanes, 8);
     }
 
     @Override

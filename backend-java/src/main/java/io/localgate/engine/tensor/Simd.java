@@ -104,9 +104,9 @@ final class Simd {
     }
 
     /*
-     * Input rows in pairs (MatmulInput.q8PairQuarters): 16 float lanes hold the eight vpdpbusd lanes of two
-     * rows at once, so that a block's four quarters multiply two rows with one mul and three fma, no
-     * shuffle; the weights are decoded once per block into each quarter twice.
+     * Input rows in pairs (MatmulInput.q8PairQuarters, PairKernels): 16 float lanes hold the eight vpdpbusd
+     * lanes of two rows at once, so that a block's four quarters multiply two rows with one mul and three
+     * fma, no shuffle; the weights are decoded once per block into each quarter twice.
      */
 
     private static final VectorShuffle<Float> LOW_HALF_TWICE = VectorShuffle.fromOp(F16_LANES, i -> i % 8);
@@ -125,25 +125,10 @@ final class Simd {
         return v.rearrange(HIGH_HALF_TWICE);
     }
 
-    /**
-     * The eight vpdpbusd lanes of two input rows (lanes 0-7 and 8-15) for one block: the weights' quarters
-     * times the rows' at {@code offset} (64 floats), exact integers (four products below 2^14 each).
-     */
-    static FloatVector pairLanes(FloatVector w0, FloatVector w1, FloatVector w2, FloatVector w3, float[] x, int offset) {
-        FloatVector p = w1.fma(FloatVector.fromArray(F16_LANES, x, offset + 16), w0.mul(FloatVector.fromArray(F16_LANES, x, offset)));
-        return w3.fma(FloatVector.fromArray(F16_LANES, x, offset + 48), w2.fma(FloatVector.fromArray(F16_LANES, x, offset + 32), p));
-    }
-
-    private static final VectorShuffle<Float> XOR4 = VectorShuffle.fromOp(F16_LANES, i -> i ^ 4);
-    private static final VectorShuffle<Float> XOR2 = VectorShuffle.fromOp(F16_LANES, i -> i ^ 2);
-    private static final VectorShuffle<Float> XOR1 = VectorShuffle.fromOp(F16_LANES, i -> i ^ 1);
-
-    /** {@link #pairLanes}' whole-block sums: every lane of each half holds its half's sum, exact (integers below 2^19). */
-    static FloatVector pairBlockSums(FloatVector lanes) {
-        FloatVector s = lanes.add(lanes.rearrange(XOR4));
-        s = s.add(s.rearrange(XOR2));
-        return s.add(s.rearrange(XOR1));
-    }
+    /** Butterflies within each eight lanes: summing a vector with each in turn leaves every lane its eight's sum. */
+    static final VectorShuffle<Float> XOR4 = VectorShuffle.fromOp(F16_LANES, i -> i ^ 4);
+    static final VectorShuffle<Float> XOR2 = VectorShuffle.fromOp(F16_LANES, i -> i ^ 2);
+    static final VectorShuffle<Float> XOR1 = VectorShuffle.fromOp(F16_LANES, i -> i ^ 1);
 
     /** {@link #sum8} of the eight floats at {@code from}. */
     static float sum8(float[] lanes, int from) {
