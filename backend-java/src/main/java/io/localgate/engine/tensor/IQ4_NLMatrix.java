@@ -45,13 +45,21 @@ public record IQ4_NLMatrix(MemorySegment data, int rows, int cols) implements Ma
         return DotType.Q8_0;
     }
 
+    /**
+     * Several input rows of a repacked matrix go through {@link PairKernels}, each weight row decoded once
+     * for a chunk of input rows; the others one at a time.
+     */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
+        boolean repacked = rows % 8 == 0;
+        if (repacked && input.rows() > 1) {
+            PairKernels.multiply(this::decodeRow, true, input, out, rows, cols, rowFrom, rowTo);
+            return;
+        }
         float[] xq = input.q8QuartersAsFloats();
         float[] xd = input.q8Scales();
         int batch = input.rows();
         int blocks = cols / BLOCK;
-        boolean repacked = rows % 8 == 0;
         for (int r = rowFrom; r < rowTo; r++) {
             long rowOffset = (long) r * blocks * BLOCK_BYTES;
             for (int b = 0; b < batch; b++) {
@@ -93,6 +101,23 @@ public record IQ4_NLMatrix(MemorySegment data, int rows, int cols) implements Ma
     private FloatVector accumulate(long offset, float[] xq, float[] xd, int xBlock, FloatVector acc) {
         float scale = xd[xBlock] * HalfFloat.f16ToF32(data.get(SHORT, offset));
         return QuantBlocks.dot8LanesTwice(values(offset), xq, xBlock * BLOCK).fma(FloatVector.broadcast(F16_LANES, scale), acc);
+    }
+
+    /** Row {@code row} as {@link PairKernels} takes it. */
+    private void decodeRow(int row, float[] w, float[] wd) {
+        int blocks = cols / BLOCK;
+        long rowOffset = (long) row * blocks * BLOCK_BYTES;
+        for (int k = 0; k < blocks; k++) {
+            long offset = rowOffset + (long) k * BLOCK_BYTES;
+            wd[k] = HalfFloat.f16ToF32(data.get(SHORT, offset));
+            ByteVector q = QuantBlocks.nibbles(data, offset + 2).selectFrom(VALUES).rearrange(Simd.QUARTERS);
+            FloatVector low = QuantBlocks.floatsOfPart0(q);
+            FloatVector high = QuantBlocks.floatsOfPart1(q);
+            Simd.lowHalfTwice(low).intoArray(w, 64 * k);
+            Simd.highHalfTwice(low).intoArray(w, 64 * k + 16);
+            Simd.lowHalfTwice(high).intoArray(w, 64 * k + 32);
+            Simd.highHalfTwice(high).intoArray(w, 64 * k + 48);
+        }
     }
 
     /**

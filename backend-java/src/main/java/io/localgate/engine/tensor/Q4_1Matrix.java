@@ -6,6 +6,7 @@ import static io.localgate.engine.tensor.Simd.SHORT;
 
 import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -29,8 +30,17 @@ public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements Matr
         return DotType.Q8_1;
     }
 
+    /**
+     * One input row at a time; more through {@link PairKernels}, each weight row decoded once for a chunk
+     * of input rows, then the offsets added.
+     */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
+        if (input.rows() > 1) {
+            PairKernels.multiply(this::decodeRow, false, input, out, rows, cols, rowFrom, rowTo);
+            addOffsets(input, out, rowFrom, rowTo);
+            return;
+        }
         float[] xq = input.q8QuartersAsFloats();
         float[] xd = input.q8Scales();
         float[] xs = input.q8Sums();
@@ -56,6 +66,43 @@ public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements Matr
             acc = lanes.fma(FloatVector.broadcast(F16_LANES, scale), acc);
         }
         return Simd.sum8((FloatVector) acc.reinterpretShape(F8_LANES, 0)) + offsets;
+    }
+
+    /** Row {@code row} as {@link PairKernels} takes it. */
+    private void decodeRow(int row, float[] w, float[] wd) {
+        int blocks = cols / BLOCK;
+        long rowOffset = (long) row * blocks * BLOCK_BYTES;
+        for (int k = 0; k < blocks; k++) {
+            long offset = rowOffset + (long) k * BLOCK_BYTES;
+            wd[k] = HalfFloat.f16ToF32(data.get(SHORT, offset));
+            ByteVector q = QuantBlocks.nibbles(data, offset + 4).rearrange(Simd.QUARTERS);
+            FloatVector low = QuantBlocks.floatsOfPart0(q);
+            FloatVector high = QuantBlocks.floatsOfPart1(q);
+            Simd.lowHalfTwice(low).intoArray(w, 64 * k);
+            Simd.highHalfTwice(low).intoArray(w, 64 * k + 16);
+            Simd.lowHalfTwice(high).intoArray(w, 64 * k + 32);
+            Simd.highHalfTwice(high).intoArray(w, 64 * k + 48);
+        }
+    }
+
+    /**
+     * Adds to the products of rows {@code rowFrom..rowTo-1} with each input row the running sum of the
+     * blocks' offsets {@code m} times Q8_1's {@code s}, as the one-row kernel does.
+     */
+    private void addOffsets(MatmulInput input, float[] out, int rowFrom, int rowTo) {
+        float[] xs = input.q8Sums();
+        int batch = input.rows();
+        int blocks = cols / BLOCK;
+        float[] m = new float[blocks];
+        for (int r = rowFrom; r < rowTo; r++) {
+            long rowOffset = (long) r * blocks * BLOCK_BYTES;
+            for (int k = 0; k < blocks; k++) m[k] = HalfFloat.f16ToF32(data.get(SHORT, rowOffset + (long) k * BLOCK_BYTES + 2));
+            for (int b = 0; b < batch; b++) {
+                float offsets = 0f;
+                for (int k = 0; k < blocks; k++) offsets = Math.fma(m[k], xs[b * blocks + k], offsets);
+                out[b * rows + r] += offsets;
+            }
+        }
     }
 
     @Override

@@ -29,8 +29,13 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements Matr
         return DotType.Q8_0;
     }
 
+    /** One input row at a time; more through {@link PairKernels}, each weight row decoded once for a chunk of input rows. */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
+        if (input.rows() > 1) {
+            PairKernels.multiply(this::decodeRow, false, input, out, rows, cols, rowFrom, rowTo);
+            return;
+        }
         float[] xq = input.q8QuartersAsFloats();
         float[] xd = input.q8Scales();
         int batch = input.rows();
@@ -53,6 +58,23 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements Matr
             acc = lanes.fma(FloatVector.broadcast(F16_LANES, scale), acc);
         }
         return Simd.sum8((FloatVector) acc.reinterpretShape(F8_LANES, 0));
+    }
+
+    /** Row {@code row} as {@link PairKernels} takes it. */
+    private void decodeRow(int row, float[] w, float[] wd) {
+        int blocks = cols / BLOCK;
+        long rowOffset = (long) row * blocks * BLOCK_BYTES;
+        for (int k = 0; k < blocks; k++) {
+            long offset = rowOffset + (long) k * BLOCK_BYTES;
+            wd[k] = HalfFloat.f16ToF32(data.get(SHORT, offset));
+            ByteVector q = unpack(offset).rearrange(Simd.QUARTERS);
+            FloatVector low = QuantBlocks.floatsOfPart0(q);
+            FloatVector high = QuantBlocks.floatsOfPart1(q);
+            Simd.lowHalfTwice(low).intoArray(w, 64 * k);
+            Simd.highHalfTwice(low).intoArray(w, 64 * k + 16);
+            Simd.lowHalfTwice(high).intoArray(w, 64 * k + 32);
+            Simd.highHalfTwice(high).intoArray(w, 64 * k + 48);
+        }
     }
 
     /** A block's 32 values (five bits minus 16) in element order. */
