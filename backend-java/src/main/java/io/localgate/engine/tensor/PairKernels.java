@@ -12,9 +12,9 @@ import jdk.incubator.vector.FloatVector;
  * float. Each input row's lanes, scales and sums are those of the one-row kernels: input row {@code b}'s
  * eight lanes (or block sum) end up at {@code lanes[8 * b]}.
  *
- * <p>Rows go through in chunks, so that a chunk's activations stay in cache while the weight rows
- * stream past; each hot loop takes two pairs at most (a larger one exceeds what C2 inlines, and its
- * vectors get boxed).
+ * <p>Input rows go through in chunks, so that a chunk's activations stay in cache while the weight rows
+ * stream past; each hot loop takes two weight rows and two pairs at most (a larger one exceeds what C2
+ * inlines, and its vectors get boxed).
  */
 final class PairKernels {
 

@@ -2,6 +2,7 @@ package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.Simd.B16_LANES;
 import static io.localgate.engine.tensor.Simd.B32_LANES;
+import static io.localgate.engine.tensor.Simd.F16_LANES;
 import static io.localgate.engine.tensor.Simd.F8_LANES;
 import static io.localgate.engine.tensor.Simd.LE;
 import static io.localgate.engine.tensor.Simd.SHORT;
@@ -27,6 +28,8 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
 
     static final int BLOCK = 32;
     static final int BLOCK_BYTES = 18;
+    /** As {@link Q8_0Matrix}'s: Q4_0's decoding costs more, so that from three rows on, a row decoded once pays. */
+    private static final int DIRECT_ROWS = 2;
     private static final VectorShuffle<Byte> TWICE = VectorShuffle.fromOp(B32_LANES, i -> i % 16);
     private static final ByteVector NIBBLE_SHIFTS = ByteVector.zero(B32_LANES).blend((byte) 4, B32_LANES.indexInRange(-16, 16));
 
@@ -46,8 +49,15 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
      */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        if (input.rows() > 1) {
+        if (input.rows() > DIRECT_ROWS) {
             PairKernels.multiply(this::decodeRow, rows % 8 == 0, input, out, rows, cols, rowFrom, rowTo);
+            return;
+        }
+        if (input.rows() > 1) {
+            float[] lanes = new float[16];
+            for (int pair = 0; 2 * pair < input.rows(); pair++) {
+                multiplyPair(input.q8PairQuarters(), input.q8PairScales(), pair, input.rows(), rows % 8 == 0, out, rowFrom, rowTo, lanes);
+            }
             return;
         }
         byte[] xq = input.q8Quants();
@@ -121,6 +131,40 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
         byte[] shifts = new byte[32];
         for (int i = 0; i < 32; i++) shifts[i] = (byte) (4 * (i % 8) + i / 8 < 16 ? 0 : 4);
         return shifts;
+    }
+
+    /**
+     * Input pair {@code pair} of {@code batch} rows, each weight block decoded in the loop, as {@link
+     * PairKernels} computes it: eight lanes, or with {@code blockSums} whole-block sums.
+     */
+    private void multiplyPair(float[] xq, float[] xd, int pair, int batch, boolean blockSums, float[] out, int rowFrom, int rowTo, float[] lanes) {
+        int blocks = cols / BLOCK;
+        for (int r = rowFrom; r < rowTo; r++) {
+            long rowOffset = (long) r * blocks * BLOCK_BYTES;
+            FloatVector acc = FloatVector.zero(F16_LANES);
+            for (int k = 0; k < blocks; k++) {
+                long offset = rowOffset + (long) k * BLOCK_BYTES;
+                FloatVector d = FloatVector.broadcast(F16_LANES, HalfFloat.f16ToF32(data.get(SHORT, offset)));
+                ByteVector q = ByteVector.fromMemorySegment(B16_LANES, data, offset + 2, LE).reinterpretShape(B32_LANES, 0).reinterpretAsBytes()
+                        .rearrange(QUARTERED_NIBBLES).lanewise(VectorOperators.LSHR, QUARTERED_SHIFTS).and((byte) 0x0F).sub((byte) 8);
+                FloatVector low = QuantBlocks.floatsOfPart0(q);
+                FloatVector high = QuantBlocks.floatsOfPart1(q);
+                int block = pair * blocks + k;
+                FloatVector p = Simd.lowHalfTwice(low).mul(FloatVector.fromArray(F16_LANES, xq, 64 * block));
+                p = Simd.highHalfTwice(low).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 16), p);
+                p = Simd.lowHalfTwice(high).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 32), p);
+                p = Simd.highHalfTwice(high).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 48), p);
+                if (blockSums) {
+                    p = p.add(p.rearrange(Simd.XOR4));
+                    p = p.add(p.rearrange(Simd.XOR2));
+                    p = p.add(p.rearrange(Simd.XOR1));
+                }
+                acc = p.fma(d.mul(FloatVector.fromArray(F16_LANES, xd, 16 * block)), acc);
+            }
+            acc.intoArray(lanes, 0);
+            out[2 * pair * rows + r] = blockSums ? lanes[0] : Simd.sum8(lanes, 0);
+            if (2 * pair + 1 < batch) out[(2 * pair + 1) * rows + r] = blockSums ? lanes[8] : Simd.sum8(lanes, 8);
+        }
     }
 
     /** Row {@code row} as {@link PairKernels} takes it. */
