@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One weight matrix times {@code batch} activation rows (1: a decode step's matrix-vector product; more:
- * prefill), split across {@code threads} as the engine does, on the 1B llama shapes: 2048x2048 (q, o),
+ * batched decode and prefill), split across {@code threads} as the engine does, on the 1B llama shapes: 2048x2048 (q, o),
  * 512x2048 (k, v), 8192x2048 (gate, up), 2048x8192 (down), 128256x2048 (the vocabulary).
  * The {@code weightBytes} counter is the weight bytes streamed per second (GB/s = its value / 1e9);
  * {@code macs} the multiply-adds per second.
@@ -43,7 +43,8 @@ public class MatmulBenchmark {
     @Param({"2048x2048", "512x2048", "8192x2048", "2048x8192", "128256x2048"})
     public String shape;
 
-    @Param({"1", "16"})
+    /** Input rows: 1 a decode step; 4, 16 batched decode (serving) or a chunk of a prompt. */
+    @Param({"1", "4", "16"})
     public int batch;
 
     @Param({"2"})
