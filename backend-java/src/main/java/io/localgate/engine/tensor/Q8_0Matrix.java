@@ -71,34 +71,37 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Matr
             PairKernels.multiply(this::decodeRow, false, input, out, rows, cols, rowFrom, rowTo);
             return;
         }
-        float[] lanes = new float[16];
-        for (int pair = 0; 2 * pair < input.rows(); pair++) {
-            multiplyPair(input.q8PairQuarters(), input.q8PairScales(), pair, input.rows(), out, rowFrom, rowTo, lanes);
-        }
+        multiplyPairs(input.q8PairQuarters(), input.q8PairScales(), input.rows(), out, rowFrom, rowTo);
     }
 
-    /** Input pair {@code pair} of {@code batch} rows, each weight block decoded in the loop, as {@link PairKernels} computes it. */
-    private void multiplyPair(float[] xq, float[] xd, int pair, int batch, float[] out, int rowFrom, int rowTo, float[] lanes) {
+    /**
+     * The {@code batch} rows in pairs, each weight block decoded in the loop of each pair (a weight row
+     * is read from memory once, then from cache), as {@link PairKernels} computes it.
+     */
+    private void multiplyPairs(float[] xq, float[] xd, int batch, float[] out, int rowFrom, int rowTo) {
         int blocks = cols / BLOCK;
+        float[] lanes = new float[16];
         for (int r = rowFrom; r < rowTo; r++) {
             long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            FloatVector acc = FloatVector.zero(F16_LANES);
-            for (int k = 0; k < blocks; k++) {
-                long offset = rowOffset + (long) k * BLOCK_BYTES;
-                FloatVector d = FloatVector.broadcast(F16_LANES, HalfFloat.f16ToF32(data.get(SHORT, offset)));
-                ByteVector q = ByteVector.fromMemorySegment(B32_LANES, data, offset + 2, LE).rearrange(Simd.QUARTERS);
-                FloatVector low = QuantBlocks.floatsOfPart0(q);
-                FloatVector high = QuantBlocks.floatsOfPart1(q);
-                int block = pair * blocks + k;
-                FloatVector p = Simd.lowHalfTwice(low).mul(FloatVector.fromArray(F16_LANES, xq, 64 * block));
-                p = Simd.highHalfTwice(low).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 16), p);
-                p = Simd.lowHalfTwice(high).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 32), p);
-                p = Simd.highHalfTwice(high).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 48), p);
-                acc = p.fma(d.mul(FloatVector.fromArray(F16_LANES, xd, 16 * block)), acc);
+            for (int pair = 0; 2 * pair < batch; pair++) {
+                FloatVector acc = FloatVector.zero(F16_LANES);
+                for (int k = 0; k < blocks; k++) {
+                    long offset = rowOffset + (long) k * BLOCK_BYTES;
+                    FloatVector d = FloatVector.broadcast(F16_LANES, HalfFloat.f16ToF32(data.get(SHORT, offset)));
+                    ByteVector q = ByteVector.fromMemorySegment(B32_LANES, data, offset + 2, LE).rearrange(Simd.QUARTERS);
+                    FloatVector low = QuantBlocks.floatsOfPart0(q);
+                    FloatVector high = QuantBlocks.floatsOfPart1(q);
+                    int block = pair * blocks + k;
+                    FloatVector p = Simd.lowHalfTwice(low).mul(FloatVector.fromArray(F16_LANES, xq, 64 * block));
+                    p = Simd.highHalfTwice(low).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 16), p);
+                    p = Simd.lowHalfTwice(high).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 32), p);
+                    p = Simd.highHalfTwice(high).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 48), p);
+                    acc = p.fma(d.mul(FloatVector.fromArray(F16_LANES, xd, 16 * block)), acc);
+                }
+                acc.intoArray(lanes, 0);
+                out[2 * pair * rows + r] = Simd.sum8(lanes, 0);
+                if (2 * pair + 1 < batch) out[(2 * pair + 1) * rows + r] = Simd.sum8(lanes, 8);
             }
-            acc.intoArray(lanes, 0);
-            out[2 * pair * rows + r] = Simd.sum8(lanes, 0);
-            if (2 * pair + 1 < batch) out[(2 * pair + 1) * rows + r] = Simd.sum8(lanes, 8);
         }
     }
 
