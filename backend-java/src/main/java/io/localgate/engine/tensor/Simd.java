@@ -94,9 +94,9 @@ final class Simd {
     }
 
     /**
-     * {@link #dot8Lanes} for weights already decoded to floats ({@code w0}: {@link #QUARTERS} regrouped
+     * {@link #dot8Lanes} for weights already converted to floats ({@code w0}: {@link #QUARTERS} regrouped
      * bytes 0-15, {@code w1}: 16-31) against 32 activations from {@link QuantBlocks#quartered} at
-     * {@code offset}: the batched kernels decode a weight block once and call this for each input row.
+     * {@code offset} (converted once per input, not once per weight row).
      */
     static FloatVector dot8Lanes(FloatVector w0, FloatVector w1, float[] x, int offset) {
         FloatVector p = w1.fma(FloatVector.fromArray(F16_LANES, x, offset + 16), w0.mul(FloatVector.fromArray(F16_LANES, x, offset)));
