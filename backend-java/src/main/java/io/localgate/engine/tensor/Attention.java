@@ -85,63 +85,79 @@ public final class Attention {
             query[d] = HalfFloat.roundToF16(q[qOffset + d]);
             acc[d] = 0f;
         }
-        int whole = headDim - headDim % STEP;
-        int vectored = headDim - headDim % REGISTER;
         float max = Float.NEGATIVE_INFINITY;
         float sum = 0f;
         for (int t = 0; t < count; t++) {
             long offset = first + t * stride;
-            // ggml_vec_dot_f16 as built for AVX-512: whole steps of 64 in 4 x 16 float lanes, reduced
-            // pairwise; the rest, and the total, in double
-            double dot = 0;
-            if (whole > 0) {
-                FloatVector l0 = FloatVector.zero(F16_LANES);
-                FloatVector l1 = l0;
-                FloatVector l2 = l0;
-                FloatVector l3 = l0;
-                for (int i = 0; i < whole; i += STEP) {
-                    long at = offset + 2L * i;
-                    l0 = keyLanes(keys, at).fma(FloatVector.fromArray(F16_LANES, query, i), l0);
-                    l1 = keyLanes(keys, at + 2 * REGISTER).fma(FloatVector.fromArray(F16_LANES, query, i + REGISTER), l1);
-                    l2 = keyLanes(keys, at + 4 * REGISTER).fma(FloatVector.fromArray(F16_LANES, query, i + 2 * REGISTER), l2);
-                    l3 = keyLanes(keys, at + 6 * REGISTER).fma(FloatVector.fromArray(F16_LANES, query, i + 3 * REGISTER), l3);
-                }
-                FloatVector total = l0.add(l2).add(l1.add(l3));
-                FloatVector half = total.add(total.slice(8));
-                FloatVector quarter = half.add(half.slice(4));
-                dot = (quarter.lane(0) + quarter.lane(2)) + (quarter.lane(1) + quarter.lane(3));
-            }
-            for (int i = whole; i < headDim; i++) {
-                dot += HalfFloat.f16ToF32(keys.get(SHORT, offset + 2L * i)) * query[i];
-            }
-            float s = (float) dot * scale;
+            float s = dotF16(keys, offset, query, headDim) * scale;
             float oldScale = 1f;
             float weight = 1f;
             if (s > max) {
                 float previous = max;
                 max = s;
                 oldScale = Libm.expf(previous - max);
-                int d = 0;
-                for (; d < vectored; d += REGISTER) {
-                    roundToF16(FloatVector.fromArray(F16_LANES, acc, d).mul(oldScale)).intoArray(acc, d);
-                }
-                for (; d < headDim; d++) acc[d] = HalfFloat.roundToF16(acc[d] * oldScale);
+                scaleInF16(acc, headDim, oldScale);
             } else {
                 weight = Libm.expf(s - max);
             }
-            int d = 0;
-            for (; d < vectored; d += REGISTER) {
-                FloatVector v = keyLanes(values, offset + 2L * d);
-                roundToF16(v.fma(FloatVector.broadcast(F16_LANES, weight), FloatVector.fromArray(F16_LANES, acc, d))).intoArray(acc, d);
-            }
-            for (; d < headDim; d++) {
-                float v = HalfFloat.f16ToF32(values.get(SHORT, offset + 2L * d));
-                acc[d] = HalfFloat.roundToF16(Math.fma(v, weight, acc[d]));
-            }
+            accumulateInF16(values, offset, weight, acc, headDim);
             sum = sum * oldScale + weight; // not fused in ggml's build
         }
         float inverse = sum == 0f ? 0f : 1f / sum;
         for (int d = 0; d < headDim; d++) out[outOffset + d] = acc[d] * inverse;
+    }
+
+    // The kernels' steps are separate small methods that keep their vectors to themselves: one method
+    // holding them all is beyond what C2 inlines, and a vector passed to a method it does not inline is
+    // boxed.
+
+    /**
+     * ggml_vec_dot_f16 as built for AVX-512: whole steps of 64 accumulate in 4 x 16 float lanes with
+     * fused multiply-adds, reduced pairwise; the rest, and the total, in double.
+     */
+    static float dotF16(MemorySegment keys, long offset, float[] query, int n) {
+        double sum = 0;
+        int whole = n - n % STEP;
+        if (whole > 0) {
+            FloatVector l0 = FloatVector.zero(F16_LANES);
+            FloatVector l1 = l0;
+            FloatVector l2 = l0;
+            FloatVector l3 = l0;
+            for (int i = 0; i < whole; i += STEP) {
+                long at = offset + 2L * i;
+                l0 = f16Lanes(keys, at).fma(FloatVector.fromArray(F16_LANES, query, i), l0);
+                l1 = f16Lanes(keys, at + 2 * REGISTER).fma(FloatVector.fromArray(F16_LANES, query, i + REGISTER), l1);
+                l2 = f16Lanes(keys, at + 4 * REGISTER).fma(FloatVector.fromArray(F16_LANES, query, i + 2 * REGISTER), l2);
+                l3 = f16Lanes(keys, at + 6 * REGISTER).fma(FloatVector.fromArray(F16_LANES, query, i + 3 * REGISTER), l3);
+            }
+            sum = Simd.sum16(l0.add(l2).add(l1.add(l3)));
+        }
+        for (int i = whole; i < n; i++) {
+            sum += HalfFloat.f16ToF32(keys.get(SHORT, offset + 2L * i)) * query[i];
+        }
+        return (float) sum;
+    }
+
+    /** {@code acc[d] = roundToF16(acc[d] * factor)}. */
+    private static void scaleInF16(float[] acc, int n, float factor) {
+        int d = 0;
+        for (; d <= n - REGISTER; d += REGISTER) {
+            roundToF16(FloatVector.fromArray(F16_LANES, acc, d).mul(factor)).intoArray(acc, d);
+        }
+        for (; d < n; d++) acc[d] = HalfFloat.roundToF16(acc[d] * factor);
+    }
+
+    /** {@code acc[d] = roundToF16(fma(v[d], weight, acc[d]))} for the F16 values {@code v} at {@code offset}. */
+    private static void accumulateInF16(MemorySegment values, long offset, float weight, float[] acc, int n) {
+        FloatVector w = FloatVector.broadcast(F16_LANES, weight);
+        int d = 0;
+        for (; d <= n - REGISTER; d += REGISTER) {
+            roundToF16(f16Lanes(values, offset + 2L * d).fma(w, FloatVector.fromArray(F16_LANES, acc, d))).intoArray(acc, d);
+        }
+        for (; d < n; d++) {
+            float v = HalfFloat.f16ToF32(values.get(SHORT, offset + 2L * d));
+            acc[d] = HalfFloat.roundToF16(Math.fma(v, weight, acc[d]));
+        }
     }
 
     /**
@@ -180,10 +196,7 @@ public final class Attention {
             }
         }
         for (int j = 0; j < queries; j++) {
-            float inverse = sums[j] == 0f ? 0f : 1f / sums[j];
-            for (int d = outOffsets[j]; d < outOffsets[j] + headDim; d += REGISTER) {
-                FloatVector.fromArray(F16_LANES, out, d).mul(inverse).intoArray(out, d);
-            }
+            scale(out, outOffsets[j], headDim, sums[j] == 0f ? 0f : 1f / sums[j]);
         }
     }
 
@@ -208,7 +221,7 @@ public final class Attention {
                 keyTile[d * TILE + t] = HalfFloat.f16ToF32(keys.get(SHORT, at + 2L * d));
             }
             for (int d = 0; d < headDim; d += REGISTER) {
-                keyLanes(values, at + 2L * d).intoArray(valueTile, t * headDim + d);
+                f16Lanes(values, at + 2L * d).intoArray(valueTile, t * headDim + d);
             }
         }
         if (filled < TILE) {
@@ -219,10 +232,27 @@ public final class Attention {
     /** One tile of the online softmax for query {@code j}, of which {@code valid} positions count. */
     private static void attendTile(float[] q, int qOffset, int headDim, int valid, float scale,
                                    float[] acc, int accOffset, int j, Scratch scratch) {
-        float[] keyTile = scratch.keyTile;
-        float[] valueTile = scratch.valueTile;
         float[] scores = scratch.scores;
-        // the score of position t is lane t % 16 of s(t / 16), each a chain of fused multiply-adds over d
+        float tileMax = tileScores(scratch.keyTile, q, qOffset, headDim, valid, scale, scores);
+        float max = scratch.maxima[j];
+        float sum = scratch.sums[j];
+        float newMax = Math.max(max, tileMax);
+        if (newMax > max) {
+            float rescale = Libm.expf(max - newMax);
+            scale(acc, accOffset, headDim, rescale);
+            sum *= rescale;
+        }
+        scratch.maxima[j] = newMax;
+        scratch.sums[j] = (float) (sum + exponentials(scores, newMax));
+        accumulateTile(scratch.valueTile, scores, valid, headDim, acc, accOffset);
+    }
+
+    /**
+     * The scaled scores of a tile's positions ({@code -inf} from {@code valid} on) into {@code scores}, and
+     * their maximum. Position t's score is lane t % 16 of the t / 16-th vector: a chain of fused
+     * multiply-adds over the dimensions in order, as the one-position-at-a-time definition.
+     */
+    private static float tileScores(float[] keyTile, float[] q, int qOffset, int headDim, int valid, float scale, float[] scores) {
         FloatVector s0 = FloatVector.zero(F16_LANES);
         FloatVector s1 = s0;
         FloatVector s2 = s0;
@@ -239,34 +269,26 @@ public final class Attention {
         s1 = s1.mul(scale).blend(Float.NEGATIVE_INFINITY, LANE_INDEX.compare(VectorOperators.GE, valid - REGISTER).cast(F16_LANES));
         s2 = s2.mul(scale).blend(Float.NEGATIVE_INFINITY, LANE_INDEX.compare(VectorOperators.GE, valid - 2 * REGISTER).cast(F16_LANES));
         s3 = s3.mul(scale).blend(Float.NEGATIVE_INFINITY, LANE_INDEX.compare(VectorOperators.GE, valid - 3 * REGISTER).cast(F16_LANES));
-        float tileMax = s0.max(s1).max(s2.max(s3)).reduceLanes(VectorOperators.MAX);
-        float max = scratch.maxima[j];
-        float sum = scratch.sums[j];
-        float newMax = Math.max(max, tileMax);
-        if (newMax > max) {
-            float rescale = Libm.expf(max - newMax);
-            for (int d = accOffset; d < accOffset + headDim; d += REGISTER) {
-                FloatVector.fromArray(F16_LANES, acc, d).mul(rescale).intoArray(acc, d);
-            }
-            sum *= rescale;
+        s0.intoArray(scores, 0);
+        s1.intoArray(scores, REGISTER);
+        s2.intoArray(scores, 2 * REGISTER);
+        s3.intoArray(scores, 3 * REGISTER);
+        return s0.max(s1).max(s2.max(s3)).reduceLanes(VectorOperators.MAX);
+    }
+
+    /** Replaces each score by ggml's vector exp of {@code score - max}; returns their sum, 16 at a time as ggml adds them. */
+    private static double exponentials(float[] scores, float max) {
+        double sum = 0;
+        for (int t = 0; t < TILE; t += REGISTER) {
+            FloatVector e = Elementwise.vectorExpf(FloatVector.fromArray(F16_LANES, scores, t).sub(max));
+            e.intoArray(scores, t);
+            sum += Simd.sum16(e);
         }
-        max = newMax;
-        FloatVector e0 = Elementwise.vectorExpf(s0.sub(max));
-        FloatVector e1 = Elementwise.vectorExpf(s1.sub(max));
-        FloatVector e2 = Elementwise.vectorExpf(s2.sub(max));
-        FloatVector e3 = Elementwise.vectorExpf(s3.sub(max));
-        double tileSum = 0;
-        tileSum += Simd.sum16(e0);
-        tileSum += Simd.sum16(e1);
-        tileSum += Simd.sum16(e2);
-        tileSum += Simd.sum16(e3);
-        scratch.maxima[j] = max;
-        scratch.sums[j] = (float) (sum + tileSum);
-        e0.intoArray(scores, 0);
-        e1.intoArray(scores, REGISTER);
-        e2.intoArray(scores, 2 * REGISTER);
-        e3.intoArray(scores, 3 * REGISTER);
-        // acc[d] = fma(v(t)[d], p(t), acc[d]) for t in order: independent across d
+        return sum;
+    }
+
+    /** {@code acc[d] = fma(v(t)[d], p(t), acc[d])} for the tile's positions in order: independent across d. */
+    private static void accumulateTile(float[] valueTile, float[] weights, int valid, int headDim, float[] acc, int accOffset) {
         int d = 0;
         for (; d + 4 * REGISTER <= headDim; d += 4 * REGISTER) {
             FloatVector a0 = FloatVector.fromArray(F16_LANES, acc, accOffset + d);
@@ -274,7 +296,7 @@ public final class Attention {
             FloatVector a2 = FloatVector.fromArray(F16_LANES, acc, accOffset + d + 2 * REGISTER);
             FloatVector a3 = FloatVector.fromArray(F16_LANES, acc, accOffset + d + 3 * REGISTER);
             for (int t = 0; t < valid; t++) {
-                FloatVector p = FloatVector.broadcast(F16_LANES, scores[t]);
+                FloatVector p = FloatVector.broadcast(F16_LANES, weights[t]);
                 int row = t * headDim + d;
                 a0 = FloatVector.fromArray(F16_LANES, valueTile, row).fma(p, a0);
                 a1 = FloatVector.fromArray(F16_LANES, valueTile, row + REGISTER).fma(p, a1);
@@ -289,14 +311,21 @@ public final class Attention {
         for (; d < headDim; d += REGISTER) {
             FloatVector a = FloatVector.fromArray(F16_LANES, acc, accOffset + d);
             for (int t = 0; t < valid; t++) {
-                a = FloatVector.fromArray(F16_LANES, valueTile, t * headDim + d).fma(FloatVector.broadcast(F16_LANES, scores[t]), a);
+                a = FloatVector.fromArray(F16_LANES, valueTile, t * headDim + d).fma(FloatVector.broadcast(F16_LANES, weights[t]), a);
             }
             a.intoArray(acc, accOffset + d);
         }
     }
 
+    /** {@code x[offset + d] *= factor} for a head ({@code n} a multiple of 16). */
+    private static void scale(float[] x, int offset, int n, float factor) {
+        for (int d = offset; d < offset + n; d += REGISTER) {
+            FloatVector.fromArray(F16_LANES, x, d).mul(factor).intoArray(x, d);
+        }
+    }
+
     /** 16 F16 values from {@code offset} as floats. */
-    private static FloatVector keyLanes(MemorySegment segment, long offset) {
+    private static FloatVector f16Lanes(MemorySegment segment, long offset) {
         return Simd.f16ToF32(ShortVector.fromMemorySegment(S16_LANES, segment, offset, LE));
     }
 
