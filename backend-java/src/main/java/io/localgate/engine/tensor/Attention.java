@@ -37,6 +37,7 @@ public final class Attention {
         final float[] query;
         final float[] accumulator;
         final float[] scores = new float[TILE];
+        final float[] lanes = new float[STEP];
         /** Keys of a tile, transposed: dimension {@code d} of position {@code t} at {@code d * TILE + t}. */
         final float[] keyTile;
         /** Values of a tile: dimension {@code d} of position {@code t} at {@code t * headDim + d}. */
@@ -89,7 +90,7 @@ public final class Attention {
         float sum = 0f;
         for (int t = 0; t < count; t++) {
             long offset = first + t * stride;
-            float s = dotF16(keys, offset, query, headDim) * scale;
+            float s = dotF16(keys, offset, query, headDim, scratch.lanes) * scale;
             float oldScale = 1f;
             float weight = 1f;
             if (s > max) {
@@ -115,21 +116,21 @@ public final class Attention {
      * ggml_vec_dot_f16 as built for AVX-512: whole steps of 64 accumulate in 4 x 16 float lanes with
      * fused multiply-adds, reduced pairwise; the rest, and the total, in double.
      */
-    static float dotF16(MemorySegment keys, long offset, float[] query, int n) {
+    static float dotF16(MemorySegment keys, long offset, float[] query, int n, float[] lanes) {
         double sum = 0;
         int whole = n - n % STEP;
         if (whole > 0) {
-            FloatVector l0 = FloatVector.zero(F16_LANES);
-            FloatVector l1 = l0;
-            FloatVector l2 = l0;
-            FloatVector l3 = l0;
-            for (int i = 0; i < whole; i += STEP) {
-                long at = offset + 2L * i;
-                l0 = f16Lanes(keys, at).fma(FloatVector.fromArray(F16_LANES, query, i), l0);
-                l1 = f16Lanes(keys, at + 2 * REGISTER).fma(FloatVector.fromArray(F16_LANES, query, i + REGISTER), l1);
-                l2 = f16Lanes(keys, at + 4 * REGISTER).fma(FloatVector.fromArray(F16_LANES, query, i + 2 * REGISTER), l2);
-                l3 = f16Lanes(keys, at + 6 * REGISTER).fma(FloatVector.fromArray(F16_LANES, query, i + 3 * REGISTER), l3);
+            // one register per iteration (lane l of the 64 at lanes[l]): unrolled by hand, C2 stops
+            // inlining the conversions part way and boxes their vectors
+            Arrays.fill(lanes, 0f);
+            for (int i = 0; i < whole; i += REGISTER) {
+                int l = i % STEP;
+                f16Lanes(keys, offset + 2L * i).fma(FloatVector.fromArray(F16_LANES, query, i), FloatVector.fromArray(F16_LANES, lanes, l)).intoArray(lanes, l);
             }
+            FloatVector l0 = FloatVector.fromArray(F16_LANES, lanes, 0);
+            FloatVector l1 = FloatVector.fromArray(F16_LANES, lanes, REGISTER);
+            FloatVector l2 = FloatVector.fromArray(F16_LANES, lanes, 2 * REGISTER);
+            FloatVector l3 = FloatVector.fromArray(F16_LANES, lanes, 3 * REGISTER);
             sum = Simd.sum16(l0.add(l2).add(l1.add(l3)));
         }
         for (int i = whole; i < n; i++) {
