@@ -181,7 +181,7 @@ public final class Transformer {
         int headDim = config.headDim();
         int group = heads / kvHeads;
         int tiledTasks = blocks * kvHeads;
-        pool.run(tiledTasks + singles * heads, (part, from, to) -> {
+        pool.run(tiledTasks + singles * kvHeads, (part, from, to) -> {
             for (int task = from; task < to; task++) {
                 if (task < tiledTasks) {
                     // the parts are contiguous ranges: alternate early (short) and late (long) blocks to even them out
@@ -201,12 +201,12 @@ public final class Transformer {
                     Attention.attendTiled(q, queries.offsets(), queries.counts(), n, headDim, cache.keys(l), cache.values(l),
                             first, cache.rowStride(), attentionScale, attended, queries.offsets(), attentionScratch[part]);
                 } else {
-                    int i = singleRows[(task - tiledTasks) / heads];
-                    int h = (task - tiledTasks) % heads;
-                    long first = cache.rowOffset(batch.slot(i), 0) + (long) (h / group) * headDim * Short.BYTES;
-                    Attention.attend(q, i * qDim + h * headDim, headDim, cache.keys(l), cache.values(l),
-                            first, cache.rowStride(), batch.position(i) + 1, attentionScale,
-                            attended, i * qDim + h * headDim, attentionScratch[part]);
+                    int i = singleRows[(task - tiledTasks) / kvHeads];
+                    int kvHead = (task - tiledTasks) % kvHeads;
+                    long first = cache.rowOffset(batch.slot(i), 0) + (long) kvHead * headDim * Short.BYTES;
+                    int offset = i * qDim + kvHead * group * headDim;
+                    Attention.attendGroup(q, offset, group, headDim, cache.keys(l), cache.values(l), first, cache.rowStride(),
+                            batch.position(i) + 1, attentionScale, attended, offset, attentionScratch[part]);
                 }
             }
         });

@@ -34,8 +34,13 @@ public final class Attention {
     /** Per-thread scratch space: one head's accumulator, and a tile of keys and values as floats. */
     public static final class Scratch {
         final int headDim;
+        /** The queries, rounded to F16, and the accumulators of the one-row kernel, {@code headDim} per head. */
         final float[] query;
         final float[] accumulator;
+        final float[] weights;
+        /** One position's key and value as floats. */
+        final float[] keyRow;
+        final float[] valueRow;
         final float[] scores = new float[TILE];
         final float[] lanes = new float[STEP];
         /** Keys of a tile, transposed: dimension {@code d} of position {@code t} at {@code d * TILE + t}. */
@@ -53,11 +58,14 @@ public final class Attention {
             this(headDim, 1);
         }
 
-        /** @param queries how many queries {@link #attendTiled} may be given at once */
+        /** @param queries how many queries {@link #attendTiled} (or heads {@link #attendGroup}) may be given at once */
         public Scratch(int headDim, int queries) {
             this.headDim = headDim;
-            query = new float[headDim];
-            accumulator = new float[headDim];
+            query = new float[queries * headDim];
+            accumulator = new float[queries * headDim];
+            weights = new float[queries];
+            keyRow = new float[headDim];
+            valueRow = new float[headDim];
             keyTile = new float[TILE * headDim];
             valueTile = new float[TILE * headDim];
             maxima = new float[queries];
@@ -80,52 +88,85 @@ public final class Attention {
      */
     public static void attend(float[] q, int qOffset, int headDim, MemorySegment keys, MemorySegment values,
                               long first, long stride, int count, float scale, float[] out, int outOffset, Scratch scratch) {
+        attendGroup(q, qOffset, 1, headDim, keys, values, first, stride, count, scale, out, outOffset, scratch);
+    }
+
+    /**
+     * {@link #attend} for {@code heads} consecutive query heads that share the keys and values (the query
+     * heads of one KV head, for one row), each position's key and value converted from F16 once for all.
+     * Head {@code g} reads {@code q} from {@code qOffset + g * headDim} and writes {@code out} from
+     * {@code outOffset + g * headDim}.
+     */
+    public static void attendGroup(float[] q, int qOffset, int heads, int headDim, MemorySegment keys, MemorySegment values,
+                                   long first, long stride, int count, float scale, float[] out, int outOffset, Scratch scratch) {
+        if (headDim != scratch.headDim || heads > scratch.weights.length) {
+            throw new IllegalArgumentException(heads + " heads of " + headDim + " do not fit the scratch space");
+        }
         float[] query = scratch.query;
         float[] acc = scratch.accumulator;
-        for (int d = 0; d < headDim; d++) {
-            query[d] = HalfFloat.roundToF16(q[qOffset + d]);
-            acc[d] = 0f;
+        float[] maxima = scratch.maxima;
+        float[] sums = scratch.sums;
+        float[] weights = scratch.weights;
+        for (int i = 0; i < heads * headDim; i++) {
+            query[i] = HalfFloat.roundToF16(q[qOffset + i]);
+            acc[i] = 0f;
         }
-        float max = Float.NEGATIVE_INFINITY;
-        float sum = 0f;
+        Arrays.fill(maxima, 0, heads, Float.NEGATIVE_INFINITY);
+        Arrays.fill(sums, 0, heads, 0f);
         for (int t = 0; t < count; t++) {
             long offset = first + t * stride;
-            float s = dotF16(keys, offset, query, headDim, scratch.lanes) * scale;
-            float oldScale = 1f;
-            float weight = 1f;
-            if (s > max) {
-                float previous = max;
-                max = s;
-                oldScale = Libm.expf(previous - max);
-                scaleInF16(acc, headDim, oldScale);
-            } else {
-                weight = Libm.expf(s - max);
+            toFloats(keys, offset, scratch.keyRow, headDim);
+            for (int g = 0; g < heads; g++) {
+                float s = dotF16(scratch.keyRow, query, g * headDim, headDim, scratch.lanes) * scale;
+                float oldScale = 1f;
+                float weight = 1f;
+                if (s > maxima[g]) {
+                    float previous = maxima[g];
+                    maxima[g] = s;
+                    oldScale = Libm.expf(previous - s);
+                    scaleInF16(acc, g * headDim, headDim, oldScale);
+                } else {
+                    weight = Libm.expf(s - maxima[g]);
+                }
+                weights[g] = weight;
+                sums[g] = sums[g] * oldScale + weight; // not fused in ggml's build
             }
-            accumulateInF16(values, offset, weight, acc, headDim);
-            sum = sum * oldScale + weight; // not fused in ggml's build
+            toFloats(values, offset, scratch.valueRow, headDim);
+            for (int g = 0; g < heads; g++) accumulateInF16(scratch.valueRow, weights[g], acc, g * headDim, headDim);
         }
-        float inverse = sum == 0f ? 0f : 1f / sum;
-        for (int d = 0; d < headDim; d++) out[outOffset + d] = acc[d] * inverse;
+        for (int g = 0; g < heads; g++) {
+            float inverse = sums[g] == 0f ? 0f : 1f / sums[g];
+            for (int d = g * headDim; d < (g + 1) * headDim; d++) out[outOffset + d] = acc[d] * inverse;
+        }
     }
 
     // The kernels' steps are separate small methods that keep their vectors to themselves: one method
     // holding them all is beyond what C2 inlines, and a vector passed to a method it does not inline is
     // boxed.
 
+    /** The {@code n} F16 values at {@code offset} as floats. */
+    private static void toFloats(MemorySegment segment, long offset, float[] out, int n) {
+        int d = 0;
+        for (; d <= n - REGISTER; d += REGISTER) f16Lanes(segment, offset + 2L * d).intoArray(out, d);
+        for (; d < n; d++) out[d] = HalfFloat.f16ToF32(segment.get(SHORT, offset + 2L * d));
+    }
+
     /**
-     * ggml_vec_dot_f16 as built for AVX-512: whole steps of 64 accumulate in 4 x 16 float lanes with
-     * fused multiply-adds, reduced pairwise; the rest, and the total, in double.
+     * ggml_vec_dot_f16 as built for AVX-512, of a key (F16 values as floats) and a query (rounded to F16):
+     * whole steps of 64 accumulate in 4 x 16 float lanes with fused multiply-adds, reduced pairwise; the
+     * rest, and the total, in double.
      */
-    static float dotF16(MemorySegment keys, long offset, float[] query, int n, float[] lanes) {
+    static float dotF16(float[] key, float[] query, int qOffset, int n, float[] lanes) {
         double sum = 0;
         int whole = n - n % STEP;
         if (whole > 0) {
-            // one register per iteration (lane l of the 64 at lanes[l]): unrolled by hand, C2 stops
-            // inlining the conversions part way and boxes their vectors
+            // lane l of the 64 at lanes[l], one register per iteration
             Arrays.fill(lanes, 0f);
             for (int i = 0; i < whole; i += REGISTER) {
                 int l = i % STEP;
-                f16Lanes(keys, offset + 2L * i).fma(FloatVector.fromArray(F16_LANES, query, i), FloatVector.fromArray(F16_LANES, lanes, l)).intoArray(lanes, l);
+                FloatVector.fromArray(F16_LANES, key, i)
+                        .fma(FloatVector.fromArray(F16_LANES, query, qOffset + i), FloatVector.fromArray(F16_LANES, lanes, l))
+                        .intoArray(lanes, l);
             }
             FloatVector l0 = FloatVector.fromArray(F16_LANES, lanes, 0);
             FloatVector l1 = FloatVector.fromArray(F16_LANES, lanes, REGISTER);
@@ -133,32 +174,28 @@ public final class Attention {
             FloatVector l3 = FloatVector.fromArray(F16_LANES, lanes, 3 * REGISTER);
             sum = Simd.sum16(l0.add(l2).add(l1.add(l3)));
         }
-        for (int i = whole; i < n; i++) {
-            sum += HalfFloat.f16ToF32(keys.get(SHORT, offset + 2L * i)) * query[i];
-        }
+        for (int i = whole; i < n; i++) sum += key[i] * query[qOffset + i];
         return (float) sum;
     }
 
-    /** {@code acc[d] = roundToF16(acc[d] * factor)}. */
-    private static void scaleInF16(float[] acc, int n, float factor) {
-        int d = 0;
-        for (; d <= n - REGISTER; d += REGISTER) {
+    /** {@code acc[d] = roundToF16(acc[d] * factor)} for {@code n} values from {@code offset}. */
+    private static void scaleInF16(float[] acc, int offset, int n, float factor) {
+        int d = offset;
+        for (; d <= offset + n - REGISTER; d += REGISTER) {
             roundToF16(FloatVector.fromArray(F16_LANES, acc, d).mul(factor)).intoArray(acc, d);
         }
-        for (; d < n; d++) acc[d] = HalfFloat.roundToF16(acc[d] * factor);
+        for (; d < offset + n; d++) acc[d] = HalfFloat.roundToF16(acc[d] * factor);
     }
 
-    /** {@code acc[d] = roundToF16(fma(v[d], weight, acc[d]))} for the F16 values {@code v} at {@code offset}. */
-    private static void accumulateInF16(MemorySegment values, long offset, float weight, float[] acc, int n) {
+    /** {@code acc[offset + d] = roundToF16(fma(v[d], weight, acc[offset + d]))}. */
+    private static void accumulateInF16(float[] v, float weight, float[] acc, int offset, int n) {
         FloatVector w = FloatVector.broadcast(F16_LANES, weight);
         int d = 0;
         for (; d <= n - REGISTER; d += REGISTER) {
-            roundToF16(f16Lanes(values, offset + 2L * d).fma(w, FloatVector.fromArray(F16_LANES, acc, d))).intoArray(acc, d);
+            roundToF16(FloatVector.fromArray(F16_LANES, v, d).fma(w, FloatVector.fromArray(F16_LANES, acc, offset + d)))
+                    .intoArray(acc, offset + d);
         }
-        for (; d < n; d++) {
-            float v = HalfFloat.f16ToF32(values.get(SHORT, offset + 2L * d));
-            acc[d] = HalfFloat.roundToF16(Math.fma(v, weight, acc[d]));
-        }
+        for (; d < n; d++) acc[offset + d] = HalfFloat.roundToF16(Math.fma(v[d], weight, acc[offset + d]));
     }
 
     /**

@@ -48,6 +48,34 @@ class AttentionKernelsTest {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {64, 128, 72})
+    void groupedOneRowKernelMatchesTheScalarDefinitionForEveryHead(int headDim) {
+        var random = new SplittableRandom(3 * headDim);
+        int heads = 4;
+        try (Arena arena = Arena.ofConfined()) {
+            Cache cache = new Cache(arena, headDim, random);
+            var scratch = new Attention.Scratch(headDim, heads);
+            float[] lanes = new float[64];
+            float[] q = new float[heads * headDim];
+            float[] out = new float[3 + heads * headDim];
+            float[] expected = new float[headDim];
+            float scale = (float) (1 / Math.sqrt(headDim));
+            for (int count = 1; count <= MAX_COUNT; count += 3) {
+                for (int g = 0; g < heads; g++) System.arraycopy(cache.query(random), 0, q, g * headDim, headDim);
+                int head = count % KV_HEADS;
+                Attention.attendGroup(q, 0, heads, headDim, cache.keys, cache.values, cache.first(head), cache.stride, count,
+                        scale, out, 3, scratch);
+                for (int g = 0; g < heads; g++) {
+                    ScalarAttention.attend(q, g * headDim, headDim, cache.keys, cache.values, cache.first(head), cache.stride,
+                            count, scale, expected, 0, new float[headDim], new float[headDim], lanes);
+                    assertBitwiseEqual(Arrays.copyOfRange(out, 3 + g * headDim, 3 + (g + 1) * headDim), expected,
+                            "head size " + headDim + ", head " + g + ", count " + count);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(ints = {64, 128, 16})
     void tiledKernelMatchesTheScalarDefinitionForEveryQuery(int headDim) {
         var random = new SplittableRandom(7 * headDim);
