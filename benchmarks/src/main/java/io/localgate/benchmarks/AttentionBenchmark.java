@@ -25,6 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * One query head (64 dimensions, the 1B llama shape) attending over {@code context} cached F16 keys and
  * values laid out as the KV cache stores them (8 KV heads per position): the decode kernel and the
  * tiled kernel that prompts of 64 rows or more use. Time per head; a 1B decode step runs 32 x 16 of them.
+ * {@code decodeGroup} runs the 4 query heads of one KV head together, as a decode step does (time per 4 heads).
  * {@code tiledBlock} is what a prompt step hands the tiled kernel at once: 16 consecutive rows times the
  * 4 query heads of one KV head, 64 heads in all, attending up to {@code context} positions.
  */
@@ -86,6 +87,12 @@ public class AttentionBenchmark {
     public float[] decode() {
         Attention.attend(query, 0, HEAD_DIM, keys, values, 0, KV_DIM * Short.BYTES, context, 0.125f, out, 0, scratch);
         return out;
+    }
+
+    @Benchmark
+    public float[] decodeGroup() {
+        Attention.attendGroup(blockQueries, 0, 4, HEAD_DIM, keys, values, 0, KV_DIM * Short.BYTES, context, 0.125f, blockOut, 0, scratch);
+        return blockOut;
     }
 
     @Benchmark
