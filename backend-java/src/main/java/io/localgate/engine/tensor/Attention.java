@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Causal attention over F16 keys and values, with the numerics of ggml's CPU {@code flash_attn_ext},
- * which has two kernels: {@link #attend} for decoding and short prompts, and {@link #attendTiled} for
- * prompt chunks of 64 rows or more (when the head size is a multiple of 16).
+ * which has two kernels: {@link #attend} (and {@link #attendGroup}) for decoding and short prompts, and
+ * {@link #attendTiled} for prompt chunks of 64 rows or more (when the head size is a multiple of 16).
  *
  * <p>Both keep ggml's order of operations per output value; the vectors only run independent chains
  * side by side (16 dimensions of one accumulator, or the scores of 16 positions), so the results are
@@ -31,7 +31,7 @@ public final class Attention {
     public static final int TILE = 64;
     private static final IntVector LANE_INDEX = IntVector.zero(Simd.I16_LANES).addIndex(1);
 
-    /** Per-thread scratch space: one head's accumulator, and a tile of keys and values as floats. */
+    /** Per-thread scratch space: the one-row kernel's queries and accumulators, the tiled kernel's tile as floats. */
     public static final class Scratch {
         final int headDim;
         /** The queries, rounded to F16, and the accumulators of the one-row kernel, {@code headDim} per head. */
