@@ -30,6 +30,9 @@ import java.util.Arrays;
  */
 public final class Transformer {
 
+    /** Rows of one sequence that the tiled attention kernel serves together. */
+    private static final int ROW_BLOCK = 16;
+
     private final ModelConfig config;
     private final ModelWeights weights;
     private final WorkerPool pool;
@@ -57,6 +60,13 @@ public final class Transformer {
     private final boolean[] tiledAttention;
     private int[] rowsPerSlot = new int[0];
     private final Attention.Scratch[] attentionScratch;
+    // attention work of a step: blocks of rows of one sequence for the tiled kernel, single rows for the other
+    private final int[] blockStart;
+    private final int[] blockRows;
+    private int blocks;
+    private final int[] singleRows;
+    private int singles;
+    private final TiledQueries[] tiledQueries;
     private final Logits logits;
 
     public Transformer(ModelConfig config, ModelWeights weights, WorkerPool pool, int maxRows, int maxOutputs) {
@@ -87,8 +97,16 @@ public final class Transformer {
         activatedInput = new MatmulInput(maxRows, ffn);
         multiRow = new boolean[maxRows];
         tiledAttention = new boolean[maxRows];
+        int queriesPerBlock = ROW_BLOCK * config.heads() / config.kvHeads();
         attentionScratch = new Attention.Scratch[pool.threads()];
-        for (int i = 0; i < attentionScratch.length; i++) attentionScratch[i] = new Attention.Scratch(config.headDim());
+        tiledQueries = new TiledQueries[pool.threads()];
+        for (int i = 0; i < attentionScratch.length; i++) {
+            attentionScratch[i] = new Attention.Scratch(config.headDim(), queriesPerBlock);
+            tiledQueries[i] = new TiledQueries(new int[queriesPerBlock], new int[queriesPerBlock]);
+        }
+        blockStart = new int[maxRows];
+        blockRows = new int[maxRows];
+        singleRows = new int[maxRows];
         logits = new Logits(maxOutputs, config.vocabSize());
     }
 
@@ -157,22 +175,38 @@ public final class Transformer {
             rope.rotate(k, i * kvDim, config.kvHeads(), ropeAngles, i * config.ropeDims());
             cache.store(l, batch.slot(i), batch.position(i), k, i * kvDim, v, i * kvDim);
         }
+        planAttention(batch, rows);
         int heads = config.heads();
+        int kvHeads = config.kvHeads();
         int headDim = config.headDim();
-        int group = heads / config.kvHeads();
-        pool.run(rows * heads, (part, from, to) -> {
+        int group = heads / kvHeads;
+        int tiledTasks = blocks * kvHeads;
+        pool.run(tiledTasks + singles * kvHeads, (part, from, to) -> {
             for (int task = from; task < to; task++) {
-                int i = task / heads;
-                int h = task % heads;
-                long first = cache.rowOffset(batch.slot(i), 0) + (long) (h / group) * headDim * Short.BYTES;
-                if (tiledAttention[i]) {
-                    Attention.attendTiled(q, i * qDim + h * headDim, headDim, cache.keys(l), cache.values(l),
-                            first, cache.rowStride(), batch.position(i) + 1, attentionScale,
-                            attended, i * qDim + h * headDim, attentionScratch[part]);
+                if (task < tiledTasks) {
+                    // the parts are contiguous ranges: alternate early (short) and late (long) blocks to even them out
+                    int ordered = task % 2 == 0 ? task / 2 : tiledTasks - 1 - task / 2;
+                    int b = ordered / kvHeads;
+                    int kvHead = ordered % kvHeads;
+                    TiledQueries queries = tiledQueries[part];
+                    int n = 0;
+                    for (int i = blockStart[b]; i < blockStart[b] + blockRows[b]; i++) {
+                        for (int h = kvHead * group; h < (kvHead + 1) * group; h++) {
+                            queries.offsets()[n] = i * qDim + h * headDim;
+                            queries.counts()[n] = batch.position(i) + 1;
+                            n++;
+                        }
+                    }
+                    long first = cache.rowOffset(batch.slot(blockStart[b]), 0) + (long) kvHead * headDim * Short.BYTES;
+                    Attention.attendTiled(q, queries.offsets(), queries.counts(), n, headDim, cache.keys(l), cache.values(l),
+                            first, cache.rowStride(), attentionScale, attended, queries.offsets(), attentionScratch[part]);
                 } else {
-                    Attention.attend(q, i * qDim + h * headDim, headDim, cache.keys(l), cache.values(l),
-                            first, cache.rowStride(), batch.position(i) + 1, attentionScale,
-                            attended, i * qDim + h * headDim, attentionScratch[part]);
+                    int i = singleRows[(task - tiledTasks) / kvHeads];
+                    int kvHead = (task - tiledTasks) % kvHeads;
+                    long first = cache.rowOffset(batch.slot(i), 0) + (long) kvHead * headDim * Short.BYTES;
+                    int offset = i * qDim + kvHead * group * headDim;
+                    Attention.attendGroup(q, offset, group, headDim, cache.keys(l), cache.values(l), first, cache.rowStride(),
+                            batch.position(i) + 1, attentionScale, attended, offset, attentionScratch[part]);
                 }
             }
         });
@@ -207,6 +241,31 @@ public final class Transformer {
             multiRow[i] = sequenceRows > 1;
             tiledAttention[i] = sequenceRows >= Attention.TILE && config.headDim() % 16 == 0;
         }
+    }
+
+    /**
+     * Splits the rows into blocks for the tiled kernel (consecutive rows of one sequence, at most
+     * {@link #ROW_BLOCK}, which share each converted tile of keys and values) and single rows.
+     */
+    private void planAttention(Batch batch, int rows) {
+        blocks = 0;
+        singles = 0;
+        for (int i = 0; i < rows; i++) {
+            if (!tiledAttention[i]) {
+                singleRows[singles++] = i;
+            } else if (blocks > 0 && blockStart[blocks - 1] + blockRows[blocks - 1] == i
+                    && blockRows[blocks - 1] < ROW_BLOCK && batch.slot(blockStart[blocks - 1]) == batch.slot(i)) {
+                blockRows[blocks - 1]++;
+            } else {
+                blockStart[blocks] = i;
+                blockRows[blocks] = 1;
+                blocks++;
+            }
+        }
+    }
+
+    /** Per-thread lists of the queries of one tiled block: offsets (of query and output alike) and counts. */
+    private record TiledQueries(int[] offsets, int[] counts) {
     }
 
     private static int slotOf(Batch batch, int row, boolean outputsOnly) {
