@@ -1,9 +1,7 @@
 package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.ActivationQuants.QK_K;
-import static io.localgate.engine.tensor.Simd.B16_LANES;
 import static io.localgate.engine.tensor.Simd.F16_LANES;
-import static io.localgate.engine.tensor.Simd.LE;
 import static io.localgate.engine.tensor.Simd.F8_LANES;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
@@ -14,6 +12,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 
@@ -26,6 +25,8 @@ import jdk.incubator.vector.VectorShuffle;
 public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matrix {
 
     static final int BLOCK_BYTES = 210;
+    /** In a regrouped run, lanes 4..7 and 12..15 hold elements 16..31 (see {@link QuantBlocks#products}). */
+    private static final VectorMask<Float> SECOND_SIXTEEN = VectorMask.fromLong(F16_LANES, 0xF0F0L);
     private static final VectorShuffle<Integer> EVEN_LANES = VectorShuffle.fromOp(Simd.I16_LANES, i -> (2 * i) % 16);
     private static final VectorShuffle<Integer> ODD_LANES = VectorShuffle.fromOp(Simd.I16_LANES, i -> (2 * i + 1) % 16);
 
@@ -41,186 +42,131 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
 
     /**
      * x86 llama.cpp multiplies Q6_K with {@code vec_dot_q6_K_q8_K} for every input row, batch or not (it has
-     * no repacked or tinyBLAS kernel for it); here weight rows are taken in chunks that stay in cache, and
-     * each superblock is unpacked once for four input rows at a time, with the same arithmetic per row.
+     * no repacked or tinyBLAS kernel for it). For a batch, weight rows are taken in chunks that stay in
+     * cache, and each superblock is unpacked once into scaled floats that every input row then reads: the
+     * same exact integer lanes, so the same results as one row alone.
      */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        float[] x = input.q8kAsFloats();
+        float[] xq = input.q8kQuartersAsFloats();
         float[] xd = input.q8kScales();
         short[] xs = input.q8kSums();
         int batch = input.rows();
-        int inFours = batch - batch % 4;
         int blocks = cols / QK_K;
+        int[] scaledSums = new int[16];
+        if (batch == 1) {
+            float[] lanes = new float[16];
+            for (int r = rowFrom; r < rowTo; r++) {
+                long rowOffset = (long) r * blocks * BLOCK_BYTES;
+                java.util.Arrays.fill(lanes, 0f);
+                for (int k = 0; k < blocks; k++) {
+                    long offset = rowOffset + (long) k * BLOCK_BYTES;
+                    scaledSums(offset, xs, 16 * k, scaledSums);
+                    addLanes(offset, xq, k * QK_K, scaledSums, xd[k] * weightScale(offset), lanes, 0);
+                }
+                out[r] = Simd.sum8(FloatVector.fromArray(F8_LANES, lanes, 0));
+            }
+            return;
+        }
+        float[] weights = new float[QK_K];
+        float[] lanes = new float[16 * batch];
         for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
             int chunkEnd = Math.min(rowTo, chunk + ROWS_PER_CHUNK);
-            for (int b = 0; b < inFours; b += 4) {
-                for (int r = chunk; r < chunkEnd; r++) dotFour(r, blocks, x, xd, xs, b, out);
-            }
-            for (int b = inFours; b < batch; b++) {
-                for (int r = chunk; r < chunkEnd; r++) out[b * rows + r] = dot((long) r * blocks * BLOCK_BYTES, blocks, x, xd, xs, b * blocks);
+            for (int r = chunk; r < chunkEnd; r++) {
+                long rowOffset = (long) r * blocks * BLOCK_BYTES;
+                java.util.Arrays.fill(lanes, 0f);
+                for (int k = 0; k < blocks; k++) {
+                    long offset = rowOffset + (long) k * BLOCK_BYTES;
+                    unpack(offset, weights);
+                    float d = weightScale(offset);
+                    for (int b = 0; b < batch; b++) {
+                        scaledSums(offset, xs, 16 * (b * blocks + k), scaledSums);
+                        addLanes(weights, xq, (b * blocks + k) * QK_K, scaledSums, xd[b * blocks + k] * d, lanes, 16 * b);
+                    }
+                }
+                for (int b = 0; b < batch; b++) out[b * rows + r] = Simd.sum8(FloatVector.fromArray(F8_LANES, lanes, 16 * b));
             }
         }
+    }
+
+    /** Weight rows per chunk for batches: their superblocks stay in cache while every input row passes. */
+    private static final int ROWS_PER_CHUNK = 16;
+
+    private float weightScale(long offset) {
+        return HalfFloat.f16ToF32(data.get(SHORT, offset + 208));
     }
 
     /*
      * ggml's AVX2 vec_dot_q6_K_q8_K: per superblock, eight integer lanes (lane l holds elements 4l..4l+3 of
      * every run of 32, times their scale, less 32 * scale * sum for sums 2l, 2l+1), scaled into eight float
-     * lanes that are summed at the end. The integer lanes are taken in float lanes, exact: each run's
-     * elements 0..15 (and 16..31) are weights times their scale (<= 63 * 128) times quants (|q| <= 127),
-     * lane for lane over eight runs, at most 8,193,024 < 2^24; they become ints before the groups of four
-     * are summed. A superblock is read in four steps of 16 positions: two runs' low nibbles, their high
-     * nibbles, and the four high bit pairs of 16 high bytes make 64 six-bit values of four runs.
+     * lanes that are summed at the end. The products of the unsigned 6-bit values times their int8 scale
+     * with the quants are summed in 16 float lanes (see QuantBlocks.products), exact: a lane adds two
+     * products (<= 63 * 128 * 127) per run over eight runs: at most 16,386,048 < 2^24.
+     *
+     * Each method here returns no vector and stays small: C2 stops inlining within a method past a node
+     * count that a few dozen vector operations reach, and a vector crossing a call is boxed.
      */
 
-    /** Weight rows per chunk for batches: their superblocks stay in cache while every input row passes. */
-    private static final int ROWS_PER_CHUNK = 16;
-
-    private float dot(long rowOffset, int blocks, float[] x, float[] xd, short[] xs, int xBlock) {
+    /**
+     * Adds one superblock's eight lanes, less {@code scaledSums}, times {@code d} to lanes
+     * {@code at..at+15} of {@code lanes}.
+     */
+    private void addLanes(long offset, float[] xq, int xBase, int[] scaledSums, float d, float[] lanes, int at) {
         FloatVector acc = FloatVector.zero(F16_LANES);
-        for (int k = 0; k < blocks; k++) {
-            long offset = rowOffset + (long) k * BLOCK_BYTES;
-            int xBase = (xBlock + k) * QK_K;
-            // elements 0..15 of each run in "first", 16..31 in "second": each step adds to first, then they swap
-            FloatVector first = FloatVector.zero(F16_LANES);
-            FloatVector second = FloatVector.zero(F16_LANES);
-            for (int step = 0; step < 4; step++) {
-                long low = offset + 64L * (step >> 1) + 16L * (step & 1);
-                long scales = offset + 192 + 8L * (step >> 1) + (step & 1);
-                int xs0 = xBase + 128 * (step >> 1) + 16 * (step & 1);
-                ByteVector low0 = ByteVector.fromMemorySegment(B16_LANES, data, low, LE);
-                ByteVector low1 = ByteVector.fromMemorySegment(B16_LANES, data, low + 32, LE);
-                ByteVector high = ByteVector.fromMemorySegment(B16_LANES, data, offset + 128 + 32L * (step >> 1) + 16L * (step & 1), LE);
-                first = weights(low0.and((byte) 0x0F).or(shiftLeft(high, 4).and((byte) 0x30)), scale(scales)).fma(QuantBlocks.at(x, xs0), first);
-                first = weights(low1.and((byte) 0x0F).or(shiftLeft(high, 2).and((byte) 0x30)), scale(scales + 2)).fma(QuantBlocks.at(x, xs0 + 32), first);
-                first = weights(QuantBlocks.highNibbles(low0).or(high.and((byte) 0x30)), scale(scales + 4)).fma(QuantBlocks.at(x, xs0 + 64), first);
-                first = weights(QuantBlocks.highNibbles(low1).or(shiftRight(high, 2).and((byte) 0x30)), scale(scales + 6)).fma(QuantBlocks.at(x, xs0 + 96), first);
-                FloatVector swap = first;
-                first = second;
-                second = swap;
-            }
-            IntVector sumi = groupsOfFour(first, second).sub(scaledSums(offset, xs, xBase / 16));
-            float d = xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset + 208));
-            acc = QuantBlocks.asFloats(sumi).fma(FloatVector.broadcast(F16_LANES, d), acc);
+        for (int run = 0; run < 8; run++) {
+            long scales = offset + 192 + 2L * run;
+            FloatVector scale = FloatVector.broadcast(F16_LANES, scale(scales)).blend(scale(scales + 1), SECOND_SIXTEEN);
+            acc = QuantBlocks.products(values(offset, run), QuantBlocks.at(xq, xBase + 32 * run), QuantBlocks.at(xq, xBase + 32 * run + 16)).fma(scale, acc);
         }
-        return Simd.sum8((FloatVector) acc.reinterpretShape(F8_LANES, 0));
+        IntVector sumi = QuantBlocks.eightLanesTwice(acc).sub(IntVector.fromArray(Simd.I16_LANES, scaledSums, 0));
+        QuantBlocks.asFloats(sumi).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, at)).intoArray(lanes, at);
     }
 
-    /** {@link #dot} for input rows {@code b..b+3} at once, each with the same arithmetic; writes the four results. */
-    private void dotFour(int r, int blocks, float[] x, float[] xd, short[] xs, int b, float[] out) {
-        long rowOffset = (long) r * blocks * BLOCK_BYTES;
-        int stride = blocks * QK_K;
-        FloatVector acc0 = FloatVector.zero(F16_LANES);
-        FloatVector acc1 = FloatVector.zero(F16_LANES);
-        FloatVector acc2 = FloatVector.zero(F16_LANES);
-        FloatVector acc3 = FloatVector.zero(F16_LANES);
-        for (int k = 0; k < blocks; k++) {
-            long offset = rowOffset + (long) k * BLOCK_BYTES;
-            int xBase = (b * blocks + k) * QK_K;
-            FloatVector first0 = FloatVector.zero(F16_LANES);
-            FloatVector second0 = FloatVector.zero(F16_LANES);
-            FloatVector first1 = FloatVector.zero(F16_LANES);
-            FloatVector second1 = FloatVector.zero(F16_LANES);
-            FloatVector first2 = FloatVector.zero(F16_LANES);
-            FloatVector second2 = FloatVector.zero(F16_LANES);
-            FloatVector first3 = FloatVector.zero(F16_LANES);
-            FloatVector second3 = FloatVector.zero(F16_LANES);
-            for (int step = 0; step < 4; step++) {
-                long low = offset + 64L * (step >> 1) + 16L * (step & 1);
-                long scales = offset + 192 + 8L * (step >> 1) + (step & 1);
-                ByteVector low0 = ByteVector.fromMemorySegment(B16_LANES, data, low, LE);
-                ByteVector low1 = ByteVector.fromMemorySegment(B16_LANES, data, low + 32, LE);
-                ByteVector high = ByteVector.fromMemorySegment(B16_LANES, data, offset + 128 + 32L * (step >> 1) + 16L * (step & 1), LE);
-                for (int m = 0; m < 4; m++) {
-                    ByteVector nibbles = switch (m) {
-                        case 0 -> low0.and((byte) 0x0F);
-                        case 1 -> low1.and((byte) 0x0F);
-                        case 2 -> QuantBlocks.highNibbles(low0);
-                        default -> QuantBlocks.highNibbles(low1);
-                    };
-                    ByteVector highBits = switch (m) {
-                        case 0 -> shiftLeft(high, 4);
-                        case 1 -> shiftLeft(high, 2);
-                        case 2 -> high;
-                        default -> shiftRight(high, 2);
-                    };
-                    FloatVector w = weights(nibbles.or(highBits.and((byte) 0x30)), scale(scales + 2 * m));
-                    int xs0 = xBase + 128 * (step >> 1) + 16 * (step & 1) + 32 * m;
-                    first0 = w.fma(QuantBlocks.at(x, xs0), first0);
-                    first1 = w.fma(QuantBlocks.at(x, xs0 + stride), first1);
-                    first2 = w.fma(QuantBlocks.at(x, xs0 + 2 * stride), first2);
-                    first3 = w.fma(QuantBlocks.at(x, xs0 + 3 * stride), first3);
-                }
-                FloatVector swap = first0;
-                first0 = second0;
-                second0 = swap;
-                swap = first1;
-                first1 = second1;
-                second1 = swap;
-                swap = first2;
-                first2 = second2;
-                second2 = swap;
-                swap = first3;
-                first3 = second3;
-                second3 = swap;
-            }
-            float wd = HalfFloat.f16ToF32(data.get(SHORT, offset + 208));
-            int sums = xBase / 16;
-            int sumStride = stride / 16;
-            acc0 = QuantBlocks.asFloats(groupsOfFour(first0, second0).sub(scaledSums(offset, xs, sums)))
-                    .fma(FloatVector.broadcast(F16_LANES, xd[b * blocks + k] * wd), acc0);
-            acc1 = QuantBlocks.asFloats(groupsOfFour(first1, second1).sub(scaledSums(offset, xs, sums + sumStride)))
-                    .fma(FloatVector.broadcast(F16_LANES, xd[(b + 1) * blocks + k] * wd), acc1);
-            acc2 = QuantBlocks.asFloats(groupsOfFour(first2, second2).sub(scaledSums(offset, xs, sums + 2 * sumStride)))
-                    .fma(FloatVector.broadcast(F16_LANES, xd[(b + 2) * blocks + k] * wd), acc2);
-            acc3 = QuantBlocks.asFloats(groupsOfFour(first3, second3).sub(scaledSums(offset, xs, sums + 3 * sumStride)))
-                    .fma(FloatVector.broadcast(F16_LANES, xd[(b + 3) * blocks + k] * wd), acc3);
+    /** {@link #addLanes} from a superblock {@link #unpack}ed. */
+    private static void addLanes(float[] weights, float[] xq, int xBase, int[] scaledSums, float d, float[] lanes, int at) {
+        FloatVector acc = FloatVector.zero(F16_LANES);
+        for (int i = 0; i < QK_K; i += 32) {
+            acc = QuantBlocks.at(weights, i + 16).fma(QuantBlocks.at(xq, xBase + i + 16), QuantBlocks.at(weights, i).fma(QuantBlocks.at(xq, xBase + i), acc));
         }
-        out[b * rows + r] = Simd.sum8((FloatVector) acc0.reinterpretShape(F8_LANES, 0));
-        out[(b + 1) * rows + r] = Simd.sum8((FloatVector) acc1.reinterpretShape(F8_LANES, 0));
-        out[(b + 2) * rows + r] = Simd.sum8((FloatVector) acc2.reinterpretShape(F8_LANES, 0));
-        out[(b + 3) * rows + r] = Simd.sum8((FloatVector) acc3.reinterpretShape(F8_LANES, 0));
+        IntVector sumi = QuantBlocks.eightLanesTwice(acc).sub(IntVector.fromArray(Simd.I16_LANES, scaledSums, 0));
+        QuantBlocks.asFloats(sumi).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, at)).intoArray(lanes, at);
     }
 
-    /** 16 six-bit weights times their scale, as floats (exact). */
-    private static FloatVector weights(ByteVector values, float scale) {
-        return ((FloatVector) values.convertShape(VectorOperators.B2F, F16_LANES, 0)).mul(scale);
-    }
-
-    /** Bytes shifted as ints (x86 has no byte shift); callers mask off what crossed from a neighbour byte. */
-    private static ByteVector shiftLeft(ByteVector v, int bits) {
-        return v.reinterpretAsInts().lanewise(VectorOperators.LSHL, bits).reinterpretAsBytes();
-    }
-
-    private static ByteVector shiftRight(ByteVector v, int bits) {
-        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, bits).reinterpretAsBytes();
+    /** The superblock's 256 values times their scales as floats, each run of 32 {@link Simd#QUARTERS} regrouped. */
+    private void unpack(long offset, float[] weights) {
+        for (int run = 0; run < 8; run++) {
+            long scales = offset + 192 + 2L * run;
+            ByteVector q = values(offset, run);
+            QuantBlocks.floatsOfPart0(q).mul(FloatVector.broadcast(F16_LANES, scale(scales)).blend(scale(scales + 1), SECOND_SIXTEEN)).intoArray(weights, 32 * run);
+            QuantBlocks.floatsOfPart1(q).mul(FloatVector.broadcast(F16_LANES, scale(scales)).blend(scale(scales + 1), SECOND_SIXTEEN)).intoArray(weights, 32 * run + 16);
+        }
     }
 
     /**
-     * ggml's eight integer lanes from the exact sums of elements 0..15 ({@code first}) and 16..31
-     * ({@code second}) of the runs: lane {@code l} sums lanes {@code 4l..4l+3} of first for {@code l < 4},
-     * of second for {@code l >= 4}; lanes 8..15 repeat them.
+     * Run {@code run}'s 32 six-bit values, {@link Simd#QUARTERS} regrouped. Run {@code m} of half {@code h}
+     * takes the low nibbles of bytes {@code 64h + 32(m % 2)..+31} (high nibbles for {@code m >= 2}) and bits
+     * {@code 2m, 2m+1} of high bytes {@code 32h..32h+31}; shifted as ints (x86 has no byte shift), and
+     * masked after each shift so that nothing from a neighbouring byte stays.
      */
-    private static IntVector groupsOfFour(FloatVector first, FloatVector second) {
-        IntVector a = (IntVector) first.convertShape(VectorOperators.F2I, Simd.I16_LANES, 0);
-        IntVector b = (IntVector) second.convertShape(VectorOperators.F2I, Simd.I16_LANES, 0);
-        IntVector pairs = a.rearrange(EVEN_OF_TWO, b).add(a.rearrange(ODD_OF_TWO, b));
-        return pairs.rearrange(EVEN_LANES).add(pairs.rearrange(ODD_LANES));
+    private ByteVector values(long offset, int run) {
+        int half = run >> 2;
+        int m = run & 3;
+        IntVector low = QuantBlocks.bytes(data, offset + 64L * half + 32L * (m & 1)).reinterpretAsInts();
+        IntVector high = QuantBlocks.bytes(data, offset + 128 + 32L * half).reinterpretAsInts();
+        return low.lanewise(VectorOperators.LSHR, 4 * (m >> 1)).and(0x0F0F_0F0F)
+                .or(high.lanewise(VectorOperators.LSHR, 2 * m).and(0x0303_0303).lanewise(VectorOperators.LSHL, 4))
+                .reinterpretAsBytes().rearrange(Simd.QUARTERS);
     }
 
-    /** Lanes {@code 2i} and {@code 2i + 1} of two vectors in a row (indexes past 15 select from the second). */
-    private static final VectorShuffle<Integer> EVEN_OF_TWO = VectorShuffle.fromOp(Simd.I16_LANES, i -> 2 * i);
-    private static final VectorShuffle<Integer> ODD_OF_TWO = VectorShuffle.fromOp(Simd.I16_LANES, i -> 2 * i + 1);
-
     /**
-     * {@code 32 * (sums[2l] * scale[2l] + sums[2l+1] * scale[2l+1])} in lanes {@code l} and {@code l + 8}:
+     * {@code 32 * (sums[2l] * scale[2l] + sums[2l+1] * scale[2l+1])} in {@code into[l]} and {@code into[l + 8]}:
      * what ggml subtracts from lane {@code l} for the stored offset of 32.
      */
-    private IntVector scaledSums(long offset, short[] xs, int sums) {
+    private void scaledSums(long offset, short[] xs, int sums, int[] into) {
         IntVector scales = (IntVector) ByteVector.fromMemorySegment(Simd.B16_LANES, data, offset + 192, Simd.LE).convertShape(VectorOperators.B2I, Simd.I16_LANES, 0);
         IntVector x = (IntVector) ShortVector.fromArray(Simd.S16_LANES, xs, sums).convertShape(VectorOperators.S2I, Simd.I16_LANES, 0);
         IntVector products = x.mul(scales);
-        return products.rearrange(EVEN_LANES).add(products.rearrange(ODD_LANES)).lanewise(VectorOperators.LSHL, 5);
+        products.rearrange(EVEN_LANES).add(products.rearrange(ODD_LANES)).lanewise(VectorOperators.LSHL, 5).intoArray(into, 0);
     }
 
     private int scale(long offset) {
