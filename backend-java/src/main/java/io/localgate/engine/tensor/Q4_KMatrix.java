@@ -38,35 +38,48 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
      * rows with its gemm kernel, which scales every 64 elements, and the rows left over with its gemv kernel,
      * which scales each superblock once; other matrices go through AVX2 {@code vec_dot_q4_K_q8_K}, eight
      * integer lanes scaled into eight float lanes and the mins in four. All three are followed here; the
-     * integer sums are the same in each.
+     * integer sums are the same in each. For the gemm, weight rows are taken in chunks that stay in cache
+     * and each superblock is unpacked once for the group's four rows.
      */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        float[] xq = input.q8kQuartersAsFloats();
         float[] xd = input.q8kScales();
         short[] xs = input.q8kSums();
         int batch = input.rows();
-        int inGroupsOfFour = batch - batch % 4;
         int blocks = cols / QK_K;
-        boolean repacked = rows % 8 == 0;
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            for (int b = 0; b < batch; b++) {
-                if (!repacked) out[b * rows + r] = dotInLanes(rowOffset, blocks, xq, xd, xs, b * blocks);
-                else if (b < inGroupsOfFour) out[b * rows + r] = dotEach64(rowOffset, blocks, xq, xd, xs, b * blocks);
-                else out[b * rows + r] = dot(rowOffset, blocks, xq, xd, xs, b * blocks);
+        if (rows % 8 != 0) {
+            float[] xq = input.q8kQuartersAsFloats();
+            for (int r = rowFrom; r < rowTo; r++) {
+                for (int b = 0; b < batch; b++) out[b * rows + r] = dotInLanes((long) r * blocks * BLOCK_BYTES, blocks, xq, xd, xs, b * blocks);
+            }
+            return;
+        }
+        float[] x = input.q8kAsFloats();
+        int inGroupsOfFour = batch - batch % 4;
+        float[] weights = new float[QK_K];
+        int[] sums = new int[4];
+        for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
+            int chunkEnd = Math.min(rowTo, chunk + ROWS_PER_CHUNK);
+            for (int b = 0; b < inGroupsOfFour; b += 4) {
+                for (int r = chunk; r < chunkEnd; r++) dotEach64(r, blocks, x, xd, xs, b, out, weights, sums);
+            }
+            for (int b = inGroupsOfFour; b < batch; b++) {
+                for (int r = chunk; r < chunkEnd; r++) out[b * rows + r] = dot((long) r * blocks * BLOCK_BYTES, blocks, x, xd, xs, b * blocks);
             }
         }
     }
 
+    /** Weight rows per chunk for batches: their superblocks stay in cache while every input row passes. */
+    private static final int ROWS_PER_CHUNK = 16;
+
     /*
-     * The integer sums are taken in float lanes (QuantBlocks.products), exact: a lane adds two products of
-     * a nibble (<= 15) and a quant (|q| <= 127) per sub-block, times a 6-bit scale (<= 63), over eight
-     * sub-blocks: at most 8 * 63 * 2 * 15 * 127 < 2^21.
+     * The integer sums are taken in float lanes, elements in order, exact: a lane adds a nibble (<= 15)
+     * times its 6-bit scale (<= 63) times a quant (|q| <= 127) for each 16 elements of a superblock, at
+     * most 16 * 15 * 63 * 127 < 2^21; they become ints before the lanes are summed.
      */
 
     /** The repacked gemv kernel: each superblock's integer sums scaled once. */
-    private float dot(long rowOffset, int blocks, float[] xq, float[] xd, short[] xs, int xBlock) {
+    private float dot(long rowOffset, int blocks, float[] x, float[] xd, short[] xs, int xBlock) {
         float sum = 0f;
         float mins = 0f;
         int[] scales = new int[4];
@@ -75,30 +88,84 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             int xBase = (xBlock + k) * QK_K;
             float yd = xd[xBlock + k];
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
-            sum = Math.fma(superblockSum(offset, xq, xBase, scales), HalfFloat.f16ToF32(data.get(SHORT, offset)) * yd, sum);
+            sum = Math.fma(superblockSum(offset, x, xBase, scales), HalfFloat.f16ToF32(data.get(SHORT, offset)) * yd, sum);
             mins = Math.fma(QuantBlocks.minsTimesSums(scales[2], scales[3], xs, xBase / 16), HalfFloat.f16ToF32(data.get(SHORT, offset + 2)) * yd, mins);
         }
         return sum - mins;
     }
 
-    /** The repacked gemm kernel: the integer sums of every 64 elements scaled. */
-    private float dotEach64(long rowOffset, int blocks, float[] xq, float[] xd, short[] xs, int xBlock) {
-        float sum = 0f;
-        float mins = 0f;
+    /*
+     * Each method below returns no vector and stays small: C2 stops inlining within a method past a node
+     * count that a few dozen vector operations reach, and a vector crossing a call is boxed.
+     */
+
+    /** The superblock's eight sub-blocks times their scales, against the activations in element order. */
+    private int superblockSum(long offset, float[] x, int xBase, int[] scales) {
+        FloatVector acc = FloatVector.zero(F16_LANES);
+        for (int t = 0; t < 4; t++) {
+            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t);
+            int xt = xBase + 64 * t;
+            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(x, xt), QuantBlocks.at(x, xt + 16));
+            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(x, xt + 32), QuantBlocks.at(x, xt + 48));
+            acc = low.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t)), acc);
+            acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
+        }
+        return QuantBlocks.sum(acc);
+    }
+
+    /**
+     * The repacked gemm kernel for input rows {@code b..b+3}: the integer sums of every 64 elements scaled.
+     * Each superblock is unpacked once into scaled floats that the four rows read.
+     */
+    private void dotEach64(int r, int blocks, float[] x, float[] xd, short[] xs, int b, float[] out, float[] weights, int[] sums) {
+        long rowOffset = (long) r * blocks * BLOCK_BYTES;
         int[] scales = new int[4];
+        float[] sum = new float[4];
+        float[] mins = new float[4];
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
-            int xBase = (xBlock + k) * QK_K;
-            float yd = xd[xBlock + k];
-            float d = HalfFloat.f16ToF32(data.get(SHORT, offset)) * yd;
-            float dmin = HalfFloat.f16ToF32(data.get(SHORT, offset + 2)) * yd;
+            float d = HalfFloat.f16ToF32(data.get(SHORT, offset));
+            float dmin = HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
-            for (int t = 0; t < 4; t++) {
-                sum = Math.fma(pairSum(offset, t, xq, xBase, scales), d, sum);
-                mins = Math.fma(minProducts(scales, xs, xBase / 16, 2 * t, 2 * t + 2), dmin, mins);
+            unpack(offset, scales, weights);
+            for (int i = 0; i < 4; i++) {
+                int xBlock = (b + i) * blocks + k;
+                float yd = xd[xBlock];
+                sumsEach64(weights, x, xBlock * QK_K, sums);
+                for (int t = 0; t < 4; t++) {
+                    sum[i] = Math.fma(sums[t], d * yd, sum[i]);
+                    mins[i] = Math.fma(minProducts(scales, xs, xBlock * 16, 2 * t, 2 * t + 2), dmin * yd, mins[i]);
+                }
             }
         }
-        return sum - mins;
+        for (int i = 0; i < 4; i++) out[(b + i) * rows + r] = sum[i] - mins[i];
+    }
+
+    /** The superblock's 256 nibbles times their sub-block's scale, as floats in element order. */
+    private void unpack(long offset, int[] scales, float[] weights) {
+        for (int t = 0; t < 4; t++) {
+            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t);
+            ByteVector low = QuantBlocks.lowNibbles(packed);
+            ByteVector high = QuantBlocks.highNibbles(packed);
+            FloatVector lowScale = FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t));
+            FloatVector highScale = FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1));
+            QuantBlocks.floatsOfPart0(low).mul(lowScale).intoArray(weights, 64 * t);
+            QuantBlocks.floatsOfPart1(low).mul(lowScale).intoArray(weights, 64 * t + 16);
+            QuantBlocks.floatsOfPart0(high).mul(highScale).intoArray(weights, 64 * t + 32);
+            QuantBlocks.floatsOfPart1(high).mul(highScale).intoArray(weights, 64 * t + 48);
+        }
+    }
+
+    /** The integer sums of each 64 {@link #unpack}ed weights with the activations at {@code xBase}. */
+    private static void sumsEach64(float[] weights, float[] x, int xBase, int[] sums) {
+        for (int t = 0; t < 4; t++) {
+            int w = 64 * t;
+            FloatVector acc = QuantBlocks.at(weights, w).mul(QuantBlocks.at(x, xBase + w));
+            acc = QuantBlocks.at(weights, w + 16).fma(QuantBlocks.at(x, xBase + w + 16), acc);
+            acc = QuantBlocks.at(weights, w + 32).fma(QuantBlocks.at(x, xBase + w + 32), acc);
+            acc = QuantBlocks.at(weights, w + 48).fma(QuantBlocks.at(x, xBase + w + 48), acc);
+            sums[t] = QuantBlocks.sum(acc);
+        }
     }
 
     /** AVX2 {@code vec_dot_q4_K_q8_K}: eight integer lanes per superblock, scaled into eight float lanes; the mins in four. */
@@ -119,35 +186,10 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
     }
 
     /*
-     * A superblock's sub-blocks times their scales, summed exactly in 16 float lanes (see
-     * QuantBlocks.products): sub-block 2t is the low nibbles of bytes 32t..32t+31, 2t + 1 their high
-     * nibbles. Each of the three uses has its own loop in a method that returns no vector: C2 compiles
-     * such a method whole, alone if need be, where a shared helper returning a vector ends up boxed.
+     * For vec_dot's lanes, a superblock's sub-blocks times their scales, summed exactly in 16 float lanes
+     * in QuantBlocks.products's order: sub-block 2t is the low nibbles of bytes 32t..32t+31, 2t + 1 their
+     * high nibbles.
      */
-
-    /** All eight sub-blocks, summed. */
-    private int superblockSum(long offset, float[] xq, int xBase, int[] scales) {
-        FloatVector acc = FloatVector.zero(F16_LANES);
-        for (int t = 0; t < 4; t++) {
-            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
-            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t), QuantBlocks.at(xq, xBase + 64 * t + 16));
-            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t + 32), QuantBlocks.at(xq, xBase + 64 * t + 48));
-            acc = low.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t)), acc);
-            acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
-        }
-        return QuantBlocks.sum(acc);
-    }
-
-    /** Sub-blocks {@code 2t} and {@code 2t + 1}, summed. */
-    private int pairSum(long offset, int t, float[] xq, int xBase, int[] scales) {
-        FloatVector acc = FloatVector.zero(F16_LANES);
-            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
-            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t), QuantBlocks.at(xq, xBase + 64 * t + 16));
-            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t + 32), QuantBlocks.at(xq, xBase + 64 * t + 48));
-            acc = low.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t)), acc);
-            acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
-        return QuantBlocks.sum(acc);
-    }
 
     /** All eight sub-blocks: {@code d} times their eight lanes added to {@code lanes}. */
     private void addSuperblockLanes(long offset, float[] xq, int xBase, int[] scales, float d, float[] lanes) {
