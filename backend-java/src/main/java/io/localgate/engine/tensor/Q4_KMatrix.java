@@ -134,7 +134,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
                 sumsEach64(weights, x, xBlock * QK_K, sums);
                 for (int t = 0; t < 4; t++) {
                     sum[i] = Math.fma(sums[t], d * yd, sum[i]);
-                    mins[i] = Math.fma(minProducts(scales, xs, xBlock * 16, 2 * t, 2 * t + 2), dmin * yd, mins[i]);
+                    mins[i] = Math.fma(QuantBlocks.minsTimesSums(scales, xs, xBlock * 16, 2 * t, 2 * t + 2), dmin * yd, mins[i]);
                 }
             }
         }
@@ -179,7 +179,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             float d = xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset));
             float dmin = -xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
-            for (int t = 0; t < 4; t++) minLanes[t] = Math.fma(dmin, minProducts(scales, xs, xBase / 16, 2 * t, 2 * t + 2), minLanes[t]);
+            for (int t = 0; t < 4; t++) minLanes[t] = Math.fma(dmin, QuantBlocks.minsTimesSums(scales, xs, xBase / 16, 2 * t, 2 * t + 2), minLanes[t]);
             addSuperblockLanes(offset, xq, xBase, scales, d, lanes);
         }
         return Simd.sum8(FloatVector.fromArray(F8_LANES, lanes, 0)) + ((minLanes[0] + minLanes[2]) + (minLanes[1] + minLanes[3]));
@@ -202,13 +202,6 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
         }
         QuantBlocks.asFloats(QuantBlocks.eightLanesTwice(acc)).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, 0)).intoArray(lanes, 0);
-    }
-
-    /** The mins of sub-blocks {@code from..to-1} times the activation sums of their 32 elements. */
-    private static int minProducts(int[] scales, short[] xs, int sums, int from, int to) {
-        int products = 0;
-        for (int s = from; s < to; s++) products += QuantBlocks.byteOf(scales, 2, s) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
-        return products;
     }
 
     @Override
