@@ -2,7 +2,6 @@ package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.ActivationQuants.QK_K;
 import static io.localgate.engine.tensor.Simd.F16_LANES;
-import static io.localgate.engine.tensor.Simd.F8_LANES;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
 import io.localgate.engine.gguf.GgmlType;
@@ -11,10 +10,8 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Q6_K weights: superblocks of 256 (210 bytes: 128 bytes of low nibbles, 64 bytes of high bit pairs,
@@ -27,8 +24,6 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
     static final int BLOCK_BYTES = 210;
     /** In a regrouped run, lanes 4..7 and 12..15 hold elements 16..31 (see {@link QuantBlocks#products}). */
     private static final VectorMask<Float> SECOND_SIXTEEN = VectorMask.fromLong(F16_LANES, 0xF0F0L);
-    private static final VectorShuffle<Integer> EVEN_LANES = VectorShuffle.fromOp(Simd.I16_LANES, i -> (2 * i) % 16);
-    private static final VectorShuffle<Integer> ODD_LANES = VectorShuffle.fromOp(Simd.I16_LANES, i -> (2 * i + 1) % 16);
 
     @Override
     public GgmlType type() {
@@ -48,26 +43,42 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
      */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
+        if (input.rows() == 1) multiplyOne(input, out, rowFrom, rowTo);
+        else multiplyBatch(input, out, rowFrom, rowTo);
+    }
+
+    /*
+     * The two paths are apart, and the per-row sums and offsets are scalar, so that each loop C2 compiles
+     * holds few enough vector operations to inline them all (past a node count that a few dozen vector
+     * operations reach, it stops inlining, and a vector crossing a call is boxed).
+     */
+
+    private void multiplyOne(MatmulInput input, float[] out, int rowFrom, int rowTo) {
+        float[] xq = input.q8kQuartersAsFloats();
+        float[] xd = input.q8kScales();
+        short[] xs = input.q8kSums();
+        int blocks = cols / QK_K;
+        int[] scaledSums = new int[16];
+        float[] lanes = new float[16];
+        for (int r = rowFrom; r < rowTo; r++) {
+            long rowOffset = (long) r * blocks * BLOCK_BYTES;
+            java.util.Arrays.fill(lanes, 0f);
+            for (int k = 0; k < blocks; k++) {
+                long offset = rowOffset + (long) k * BLOCK_BYTES;
+                scaledSums(offset, xs, 16 * k, scaledSums);
+                addLanes(offset, xq, k * QK_K, scaledSums, xd[k] * weightScale(offset), lanes, 0);
+            }
+            out[r] = sum8(lanes, 0);
+        }
+    }
+
+    private void multiplyBatch(MatmulInput input, float[] out, int rowFrom, int rowTo) {
         float[] xq = input.q8kQuartersAsFloats();
         float[] xd = input.q8kScales();
         short[] xs = input.q8kSums();
         int batch = input.rows();
         int blocks = cols / QK_K;
         int[] scaledSums = new int[16];
-        if (batch == 1) {
-            float[] lanes = new float[16];
-            for (int r = rowFrom; r < rowTo; r++) {
-                long rowOffset = (long) r * blocks * BLOCK_BYTES;
-                java.util.Arrays.fill(lanes, 0f);
-                for (int k = 0; k < blocks; k++) {
-                    long offset = rowOffset + (long) k * BLOCK_BYTES;
-                    scaledSums(offset, xs, 16 * k, scaledSums);
-                    addLanes(offset, xq, k * QK_K, scaledSums, xd[k] * weightScale(offset), lanes, 0);
-                }
-                out[r] = Simd.sum8(FloatVector.fromArray(F8_LANES, lanes, 0));
-            }
-            return;
-        }
         float[] weights = new float[QK_K];
         float[] lanes = new float[16 * batch];
         for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
@@ -84,13 +95,23 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
                         addLanes(weights, xq, (b * blocks + k) * QK_K, scaledSums, xd[b * blocks + k] * d, lanes, 16 * b);
                     }
                 }
-                for (int b = 0; b < batch; b++) out[b * rows + r] = Simd.sum8(FloatVector.fromArray(F8_LANES, lanes, 16 * b));
+                for (int b = 0; b < batch; b++) out[b * rows + r] = sum8(lanes, 16 * b);
             }
         }
     }
 
+    /** {@link Simd#sum8} of lanes {@code at..at+7}, in scalar arithmetic (the same additions). */
+    private static float sum8(float[] lanes, int at) {
+        float h0 = lanes[at] + lanes[at + 4];
+        float h1 = lanes[at + 1] + lanes[at + 5];
+        float h2 = lanes[at + 2] + lanes[at + 6];
+        float h3 = lanes[at + 3] + lanes[at + 7];
+        return (h0 + h2) + (h1 + h3);
+    }
+
     /** Weight rows per chunk for batches: their superblocks stay in cache while every input row passes. */
     private static final int ROWS_PER_CHUNK = 16;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Simd.LE);
 
     private float weightScale(long offset) {
         return HalfFloat.f16ToF32(data.get(SHORT, offset + 208));
@@ -163,10 +184,15 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
      * what ggml subtracts from lane {@code l} for the stored offset of 32.
      */
     private void scaledSums(long offset, short[] xs, int sums, int[] into) {
-        IntVector scales = (IntVector) ByteVector.fromMemorySegment(Simd.B16_LANES, data, offset + 192, Simd.LE).convertShape(VectorOperators.B2I, Simd.I16_LANES, 0);
-        IntVector x = (IntVector) ShortVector.fromArray(Simd.S16_LANES, xs, sums).convertShape(VectorOperators.S2I, Simd.I16_LANES, 0);
-        IntVector products = x.mul(scales);
-        products.rearrange(EVEN_LANES).add(products.rearrange(ODD_LANES)).lanewise(VectorOperators.LSHL, 5).intoArray(into, 0);
+        long low = data.get(LONG, offset + 192);
+        long high = data.get(LONG, offset + 200);
+        for (int l = 0; l < 8; l++) {
+            long scales = l < 4 ? low : high;
+            int shift = 16 * (l & 3);
+            int sum = xs[sums + 2 * l] * (byte) (scales >> shift) + xs[sums + 2 * l + 1] * (byte) (scales >> (shift + 8));
+            into[l] = sum << 5;
+            into[l + 8] = sum << 5;
+        }
     }
 
     private int scale(long offset) {
