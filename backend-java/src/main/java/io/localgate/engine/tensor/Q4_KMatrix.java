@@ -43,27 +43,57 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
      */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        float[] xd = input.q8kScales();
-        short[] xs = input.q8kSums();
         int batch = input.rows();
-        int blocks = cols / QK_K;
+        int inGroupsOfFour = batch - batch % 4;
         if (rows % 8 != 0) {
-            float[] xq = input.q8kQuartersAsFloats();
-            for (int r = rowFrom; r < rowTo; r++) {
-                for (int b = 0; b < batch; b++) out[b * rows + r] = dotInLanes((long) r * blocks * BLOCK_BYTES, blocks, xq, xd, xs, b * blocks);
-            }
+            multiplyInLanes(input, out, rowFrom, rowTo);
             return;
         }
+        if (inGroupsOfFour > 0) multiplyGroupsOfFour(input, out, rowFrom, rowTo, inGroupsOfFour);
+        if (inGroupsOfFour < batch) multiplyEach(input, out, rowFrom, rowTo, inGroupsOfFour);
+    }
+
+    /*
+     * The paths are apart, and the mins are scalar where vectors are busy, so that each loop C2 compiles
+     * holds few enough vector operations to inline them all (past a node count that a few dozen vector
+     * operations reach, it stops inlining, and a vector crossing a call is boxed).
+     */
+
+    private void multiplyInLanes(MatmulInput input, float[] out, int rowFrom, int rowTo) {
+        float[] xq = input.q8kQuartersAsFloats();
+        float[] xd = input.q8kScales();
+        short[] xs = input.q8kSums();
+        int blocks = cols / QK_K;
+        for (int r = rowFrom; r < rowTo; r++) {
+            for (int b = 0; b < input.rows(); b++) out[b * rows + r] = dotInLanes((long) r * blocks * BLOCK_BYTES, blocks, xq, xd, xs, b * blocks);
+        }
+    }
+
+    /** The gemm for input rows {@code 0..groupsEnd-1}, four at a time. */
+    private void multiplyGroupsOfFour(MatmulInput input, float[] out, int rowFrom, int rowTo, int groupsEnd) {
         float[] x = input.q8kAsFloats();
-        int inGroupsOfFour = batch - batch % 4;
+        float[] xd = input.q8kScales();
+        short[] xs = input.q8kSums();
+        int blocks = cols / QK_K;
         float[] weights = new float[QK_K];
         int[] sums = new int[4];
         for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
             int chunkEnd = Math.min(rowTo, chunk + ROWS_PER_CHUNK);
-            for (int b = 0; b < inGroupsOfFour; b += 4) {
+            for (int b = 0; b < groupsEnd; b += 4) {
                 for (int r = chunk; r < chunkEnd; r++) dotEach64(r, blocks, x, xd, xs, b, out, weights, sums);
             }
-            for (int b = inGroupsOfFour; b < batch; b++) {
+        }
+    }
+
+    /** The gemv for input rows {@code from..} (those after the groups of four). */
+    private void multiplyEach(MatmulInput input, float[] out, int rowFrom, int rowTo, int from) {
+        float[] x = input.q8kAsFloats();
+        float[] xd = input.q8kScales();
+        short[] xs = input.q8kSums();
+        int blocks = cols / QK_K;
+        for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
+            int chunkEnd = Math.min(rowTo, chunk + ROWS_PER_CHUNK);
+            for (int b = from; b < input.rows(); b++) {
                 for (int r = chunk; r < chunkEnd; r++) out[b * rows + r] = dot((long) r * blocks * BLOCK_BYTES, blocks, x, xd, xs, b * blocks);
             }
         }
@@ -89,15 +119,10 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             float yd = xd[xBlock + k];
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
             sum = Math.fma(superblockSum(offset, x, xBase, scales), HalfFloat.f16ToF32(data.get(SHORT, offset)) * yd, sum);
-            mins = Math.fma(QuantBlocks.minsTimesSums(scales[2], scales[3], xs, xBase / 16), HalfFloat.f16ToF32(data.get(SHORT, offset + 2)) * yd, mins);
+            mins = Math.fma(QuantBlocks.minsTimesSums(scales, xs, xBase / 16, 0, 8), HalfFloat.f16ToF32(data.get(SHORT, offset + 2)) * yd, mins);
         }
         return sum - mins;
     }
-
-    /*
-     * Each method below returns no vector and stays small: C2 stops inlining within a method past a node
-     * count that a few dozen vector operations reach, and a vector crossing a call is boxed.
-     */
 
     /** The superblock's eight sub-blocks times their scales, against the activations in element order. */
     private int superblockSum(long offset, float[] x, int xBase, int[] scales) {
