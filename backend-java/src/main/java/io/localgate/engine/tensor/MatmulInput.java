@@ -27,7 +27,6 @@ public final class MatmulInput {
     private byte[] kQuants;
     private float[] quantFloats;
     private float[] kQuantFloats;
-    private float[] kQuantsInOrder;
     private float[] kScales;
     private short[] kSums;
     private boolean f16Ready;
@@ -136,12 +135,6 @@ public final class MatmulInput {
         return kQuantFloats;
     }
 
-    /** {@link #q8kQuants()} as floats, in element order. */
-    float[] q8kAsFloats() {
-        if (!kQuantized) throw new IllegalStateException("input not prepared for Q8_K");
-        return kQuantsInOrder;
-    }
-
     /** Q8_K superblock scales, {@code cols / 256} per row. */
     float[] q8kScales() {
         return kScales;
@@ -202,12 +195,10 @@ public final class MatmulInput {
             kScales = new float[capacity * cols / block];
             kSums = new short[capacity * cols / 16];
             kQuantFloats = new float[capacity * cols];
-            kQuantsInOrder = new float[capacity * cols];
         }
         int blocks = rows * cols / block;
         for (int b = 0; b < blocks; b++) kScales[b] = ActivationQuants.quantizeQ8K(values, b * block, kQuants, kSums);
         QuantBlocks.quartered(kQuants, rows * cols, kQuantFloats);
-        for (int i = 0; i < rows * cols; i++) kQuantsInOrder[i] = kQuants[i];
         kQuantized = true;
     }
 }

@@ -71,7 +71,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
 
     /** The gemm for input rows {@code 0..groupsEnd-1}, four at a time. */
     private void multiplyGroupsOfFour(MatmulInput input, float[] out, int rowFrom, int rowTo, int groupsEnd) {
-        float[] x = input.q8kAsFloats();
+        float[] x = input.q8kQuartersAsFloats();
         float[] xd = input.q8kScales();
         short[] xs = input.q8kSums();
         int blocks = cols / QK_K;
@@ -87,7 +87,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
 
     /** The gemv for input rows {@code from..} (those after the groups of four). */
     private void multiplyEach(MatmulInput input, float[] out, int rowFrom, int rowTo, int from) {
-        float[] x = input.q8kAsFloats();
+        float[] x = input.q8kQuartersAsFloats();
         float[] xd = input.q8kScales();
         short[] xs = input.q8kSums();
         int blocks = cols / QK_K;
@@ -103,7 +103,8 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
     private static final int ROWS_PER_CHUNK = 16;
 
     /*
-     * The integer sums are taken in float lanes, elements in order, exact: a lane adds a nibble (<= 15)
+     * The integer sums are taken in float lanes, weights regrouped as the activations are (each 32 by
+     * Simd.QUARTERS, see QuantBlocks.products), exact: a lane adds a nibble (<= 15)
      * times its 6-bit scale (<= 63) times a quant (|q| <= 127) for each 16 elements of a superblock, at
      * most 16 * 15 * 63 * 127 < 2^21; they become ints before the lanes are summed.
      */
@@ -124,11 +125,11 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         return sum - mins;
     }
 
-    /** The superblock's eight sub-blocks times their scales, against the activations in element order. */
+    /** The superblock's eight sub-blocks times their scales, against the activations. */
     private int superblockSum(long offset, float[] x, int xBase, int[] scales) {
         FloatVector acc = FloatVector.zero(F16_LANES);
         for (int t = 0; t < 4; t++) {
-            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t);
+            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
             int xt = xBase + 64 * t;
             FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(x, xt), QuantBlocks.at(x, xt + 16));
             FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(x, xt + 32), QuantBlocks.at(x, xt + 48));
@@ -166,10 +167,10 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         for (int i = 0; i < 4; i++) out[(b + i) * rows + r] = sum[i] - mins[i];
     }
 
-    /** The superblock's 256 nibbles times their sub-block's scale, as floats in element order. */
+    /** The superblock's 256 nibbles times their sub-block's scale, as floats, each 32 {@link Simd#QUARTERS} regrouped. */
     private void unpack(long offset, int[] scales, float[] weights) {
         for (int t = 0; t < 4; t++) {
-            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t);
+            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
             ByteVector low = QuantBlocks.lowNibbles(packed);
             ByteVector high = QuantBlocks.highNibbles(packed);
             FloatVector lowScale = FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t));
