@@ -38,35 +38,79 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
      * rows with its gemm kernel, which scales every 64 elements, and the rows left over with its gemv kernel,
      * which scales each superblock once; other matrices go through AVX2 {@code vec_dot_q4_K_q8_K}, eight
      * integer lanes scaled into eight float lanes and the mins in four. All three are followed here; the
-     * integer sums are the same in each.
+     * integer sums are the same in each. For the gemm, weight rows are taken in chunks that stay in cache
+     * and each superblock is unpacked once for the group's four rows.
      */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        float[] xq = input.q8kQuartersAsFloats();
-        float[] xd = input.q8kScales();
-        short[] xs = input.q8kSums();
         int batch = input.rows();
         int inGroupsOfFour = batch - batch % 4;
-        int blocks = cols / QK_K;
-        boolean repacked = rows % 8 == 0;
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            for (int b = 0; b < batch; b++) {
-                if (!repacked) out[b * rows + r] = dotInLanes(rowOffset, blocks, xq, xd, xs, b * blocks);
-                else if (b < inGroupsOfFour) out[b * rows + r] = dotEach64(rowOffset, blocks, xq, xd, xs, b * blocks);
-                else out[b * rows + r] = dot(rowOffset, blocks, xq, xd, xs, b * blocks);
-            }
+        if (rows % 8 != 0) {
+            multiplyInLanes(input, out, rowFrom, rowTo);
+            return;
         }
+        if (inGroupsOfFour > 0) multiplyGroupsOfFour(input, out, rowFrom, rowTo, inGroupsOfFour);
+        if (inGroupsOfFour < batch) multiplyEach(input, out, rowFrom, rowTo, inGroupsOfFour);
     }
 
     /*
-     * The integer sums are taken in float lanes (QuantBlocks.products), exact: a lane adds two products of
-     * a nibble (<= 15) and a quant (|q| <= 127) per sub-block, times a 6-bit scale (<= 63), over eight
-     * sub-blocks: at most 8 * 63 * 2 * 15 * 127 < 2^21.
+     * The paths are apart, and the mins are scalar where vectors are busy, so that each loop C2 compiles
+     * holds few enough vector operations to inline them all (past a node count that a few dozen vector
+     * operations reach, it stops inlining, and a vector crossing a call is boxed).
+     */
+
+    private void multiplyInLanes(MatmulInput input, float[] out, int rowFrom, int rowTo) {
+        float[] xq = input.q8kQuartersAsFloats();
+        float[] xd = input.q8kScales();
+        short[] xs = input.q8kSums();
+        int blocks = cols / QK_K;
+        for (int r = rowFrom; r < rowTo; r++) {
+            for (int b = 0; b < input.rows(); b++) out[b * rows + r] = dotInLanes((long) r * blocks * BLOCK_BYTES, blocks, xq, xd, xs, b * blocks);
+        }
+    }
+
+    /** The gemm for input rows {@code 0..groupsEnd-1}, four at a time. */
+    private void multiplyGroupsOfFour(MatmulInput input, float[] out, int rowFrom, int rowTo, int groupsEnd) {
+        float[] x = input.q8kQuartersAsFloats();
+        float[] xd = input.q8kScales();
+        short[] xs = input.q8kSums();
+        int blocks = cols / QK_K;
+        float[] weights = new float[QK_K];
+        int[] sums = new int[4];
+        for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
+            int chunkEnd = Math.min(rowTo, chunk + ROWS_PER_CHUNK);
+            for (int b = 0; b < groupsEnd; b += 4) {
+                for (int r = chunk; r < chunkEnd; r++) dotEach64(r, blocks, x, xd, xs, b, out, weights, sums);
+            }
+        }
+    }
+
+    /** The gemv for input rows {@code from..} (those after the groups of four). */
+    private void multiplyEach(MatmulInput input, float[] out, int rowFrom, int rowTo, int from) {
+        float[] x = input.q8kQuartersAsFloats();
+        float[] xd = input.q8kScales();
+        short[] xs = input.q8kSums();
+        int blocks = cols / QK_K;
+        for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
+            int chunkEnd = Math.min(rowTo, chunk + ROWS_PER_CHUNK);
+            for (int b = from; b < input.rows(); b++) {
+                for (int r = chunk; r < chunkEnd; r++) out[b * rows + r] = dot((long) r * blocks * BLOCK_BYTES, blocks, x, xd, xs, b * blocks);
+            }
+        }
+    }
+
+    /** Weight rows per chunk for batches: their superblocks stay in cache while every input row passes. */
+    private static final int ROWS_PER_CHUNK = 16;
+
+    /*
+     * The integer sums are taken in float lanes, weights regrouped as the activations are (each 32 by
+     * Simd.QUARTERS, see QuantBlocks.products), exact: a lane adds a nibble (<= 15)
+     * times its 6-bit scale (<= 63) times a quant (|q| <= 127) for each 16 elements of a superblock, at
+     * most 16 * 15 * 63 * 127 < 2^21; they become ints before the lanes are summed.
      */
 
     /** The repacked gemv kernel: each superblock's integer sums scaled once. */
-    private float dot(long rowOffset, int blocks, float[] xq, float[] xd, short[] xs, int xBlock) {
+    private float dot(long rowOffset, int blocks, float[] x, float[] xd, short[] xs, int xBlock) {
         float sum = 0f;
         float mins = 0f;
         int[] scales = new int[4];
@@ -75,30 +119,79 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             int xBase = (xBlock + k) * QK_K;
             float yd = xd[xBlock + k];
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
-            sum = Math.fma(superblockSum(offset, xq, xBase, scales), HalfFloat.f16ToF32(data.get(SHORT, offset)) * yd, sum);
-            mins = Math.fma(QuantBlocks.minsTimesSums(scales[2], scales[3], xs, xBase / 16), HalfFloat.f16ToF32(data.get(SHORT, offset + 2)) * yd, mins);
+            sum = Math.fma(superblockSum(offset, x, xBase, scales), HalfFloat.f16ToF32(data.get(SHORT, offset)) * yd, sum);
+            mins = Math.fma(QuantBlocks.minsTimesSums(scales, xs, xBase / 16, 0, 8), HalfFloat.f16ToF32(data.get(SHORT, offset + 2)) * yd, mins);
         }
         return sum - mins;
     }
 
-    /** The repacked gemm kernel: the integer sums of every 64 elements scaled. */
-    private float dotEach64(long rowOffset, int blocks, float[] xq, float[] xd, short[] xs, int xBlock) {
-        float sum = 0f;
-        float mins = 0f;
+    /** The superblock's eight sub-blocks times their scales, against the activations. */
+    private int superblockSum(long offset, float[] x, int xBase, int[] scales) {
+        FloatVector acc = FloatVector.zero(F16_LANES);
+        for (int t = 0; t < 4; t++) {
+            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
+            int xt = xBase + 64 * t;
+            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(x, xt), QuantBlocks.at(x, xt + 16));
+            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(x, xt + 32), QuantBlocks.at(x, xt + 48));
+            acc = low.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t)), acc);
+            acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
+        }
+        return QuantBlocks.sum(acc);
+    }
+
+    /**
+     * The repacked gemm kernel for input rows {@code b..b+3}: the integer sums of every 64 elements scaled.
+     * Each superblock is unpacked once into scaled floats that the four rows read.
+     */
+    private void dotEach64(int r, int blocks, float[] x, float[] xd, short[] xs, int b, float[] out, float[] weights, int[] sums) {
+        long rowOffset = (long) r * blocks * BLOCK_BYTES;
         int[] scales = new int[4];
+        float[] sum = new float[4];
+        float[] mins = new float[4];
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
-            int xBase = (xBlock + k) * QK_K;
-            float yd = xd[xBlock + k];
-            float d = HalfFloat.f16ToF32(data.get(SHORT, offset)) * yd;
-            float dmin = HalfFloat.f16ToF32(data.get(SHORT, offset + 2)) * yd;
+            float d = HalfFloat.f16ToF32(data.get(SHORT, offset));
+            float dmin = HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
-            for (int t = 0; t < 4; t++) {
-                sum = Math.fma(pairSum(offset, t, xq, xBase, scales), d, sum);
-                mins = Math.fma(minProducts(scales, xs, xBase / 16, 2 * t, 2 * t + 2), dmin, mins);
+            unpack(offset, scales, weights);
+            for (int i = 0; i < 4; i++) {
+                int xBlock = (b + i) * blocks + k;
+                float yd = xd[xBlock];
+                sumsEach64(weights, x, xBlock * QK_K, sums);
+                for (int t = 0; t < 4; t++) {
+                    sum[i] = Math.fma(sums[t], d * yd, sum[i]);
+                    mins[i] = Math.fma(QuantBlocks.minsTimesSums(scales, xs, xBlock * 16, 2 * t, 2 * t + 2), dmin * yd, mins[i]);
+                }
             }
         }
-        return sum - mins;
+        for (int i = 0; i < 4; i++) out[(b + i) * rows + r] = sum[i] - mins[i];
+    }
+
+    /** The superblock's 256 nibbles times their sub-block's scale, as floats, each 32 {@link Simd#QUARTERS} regrouped. */
+    private void unpack(long offset, int[] scales, float[] weights) {
+        for (int t = 0; t < 4; t++) {
+            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
+            ByteVector low = QuantBlocks.lowNibbles(packed);
+            ByteVector high = QuantBlocks.highNibbles(packed);
+            FloatVector lowScale = FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t));
+            FloatVector highScale = FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1));
+            QuantBlocks.floatsOfPart0(low).mul(lowScale).intoArray(weights, 64 * t);
+            QuantBlocks.floatsOfPart1(low).mul(lowScale).intoArray(weights, 64 * t + 16);
+            QuantBlocks.floatsOfPart0(high).mul(highScale).intoArray(weights, 64 * t + 32);
+            QuantBlocks.floatsOfPart1(high).mul(highScale).intoArray(weights, 64 * t + 48);
+        }
+    }
+
+    /** The integer sums of each 64 {@link #unpack}ed weights with the activations at {@code xBase}. */
+    private static void sumsEach64(float[] weights, float[] x, int xBase, int[] sums) {
+        for (int t = 0; t < 4; t++) {
+            int w = 64 * t;
+            FloatVector acc = QuantBlocks.at(weights, w).mul(QuantBlocks.at(x, xBase + w));
+            acc = QuantBlocks.at(weights, w + 16).fma(QuantBlocks.at(x, xBase + w + 16), acc);
+            acc = QuantBlocks.at(weights, w + 32).fma(QuantBlocks.at(x, xBase + w + 32), acc);
+            acc = QuantBlocks.at(weights, w + 48).fma(QuantBlocks.at(x, xBase + w + 48), acc);
+            sums[t] = QuantBlocks.sum(acc);
+        }
     }
 
     /** AVX2 {@code vec_dot_q4_K_q8_K}: eight integer lanes per superblock, scaled into eight float lanes; the mins in four. */
@@ -112,42 +205,17 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             float d = xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset));
             float dmin = -xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
-            for (int t = 0; t < 4; t++) minLanes[t] = Math.fma(dmin, minProducts(scales, xs, xBase / 16, 2 * t, 2 * t + 2), minLanes[t]);
+            for (int t = 0; t < 4; t++) minLanes[t] = Math.fma(dmin, QuantBlocks.minsTimesSums(scales, xs, xBase / 16, 2 * t, 2 * t + 2), minLanes[t]);
             addSuperblockLanes(offset, xq, xBase, scales, d, lanes);
         }
         return Simd.sum8(FloatVector.fromArray(F8_LANES, lanes, 0)) + ((minLanes[0] + minLanes[2]) + (minLanes[1] + minLanes[3]));
     }
 
     /*
-     * A superblock's sub-blocks times their scales, summed exactly in 16 float lanes (see
-     * QuantBlocks.products): sub-block 2t is the low nibbles of bytes 32t..32t+31, 2t + 1 their high
-     * nibbles. Each of the three uses has its own loop in a method that returns no vector: C2 compiles
-     * such a method whole, alone if need be, where a shared helper returning a vector ends up boxed.
+     * For vec_dot's lanes, a superblock's sub-blocks times their scales, summed exactly in 16 float lanes
+     * in QuantBlocks.products's order: sub-block 2t is the low nibbles of bytes 32t..32t+31, 2t + 1 their
+     * high nibbles.
      */
-
-    /** All eight sub-blocks, summed. */
-    private int superblockSum(long offset, float[] xq, int xBase, int[] scales) {
-        FloatVector acc = FloatVector.zero(F16_LANES);
-        for (int t = 0; t < 4; t++) {
-            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
-            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t), QuantBlocks.at(xq, xBase + 64 * t + 16));
-            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t + 32), QuantBlocks.at(xq, xBase + 64 * t + 48));
-            acc = low.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t)), acc);
-            acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
-        }
-        return QuantBlocks.sum(acc);
-    }
-
-    /** Sub-blocks {@code 2t} and {@code 2t + 1}, summed. */
-    private int pairSum(long offset, int t, float[] xq, int xBase, int[] scales) {
-        FloatVector acc = FloatVector.zero(F16_LANES);
-            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
-            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t), QuantBlocks.at(xq, xBase + 64 * t + 16));
-            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(xq, xBase + 64 * t + 32), QuantBlocks.at(xq, xBase + 64 * t + 48));
-            acc = low.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t)), acc);
-            acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
-        return QuantBlocks.sum(acc);
-    }
 
     /** All eight sub-blocks: {@code d} times their eight lanes added to {@code lanes}. */
     private void addSuperblockLanes(long offset, float[] xq, int xBase, int[] scales, float d, float[] lanes) {
@@ -160,13 +228,6 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
         }
         QuantBlocks.asFloats(QuantBlocks.eightLanesTwice(acc)).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, 0)).intoArray(lanes, 0);
-    }
-
-    /** The mins of sub-blocks {@code from..to-1} times the activation sums of their 32 elements. */
-    private static int minProducts(int[] scales, short[] xs, int sums, int from, int to) {
-        int products = 0;
-        for (int s = from; s < to; s++) products += QuantBlocks.byteOf(scales, 2, s) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
-        return products;
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.ActivationQuants.QK_K;
 import static io.localgate.engine.tensor.Simd.F16_LANES;
-import static io.localgate.engine.tensor.Simd.F8_LANES;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
 import io.localgate.engine.gguf.GgmlType;
@@ -11,10 +10,8 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Q6_K weights: superblocks of 256 (210 bytes: 128 bytes of low nibbles, 64 bytes of high bit pairs,
@@ -27,8 +24,6 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
     static final int BLOCK_BYTES = 210;
     /** In a regrouped run, lanes 4..7 and 12..15 hold elements 16..31 (see {@link QuantBlocks#products}). */
     private static final VectorMask<Float> SECOND_SIXTEEN = VectorMask.fromLong(F16_LANES, 0xF0F0L);
-    private static final VectorShuffle<Integer> EVEN_LANES = VectorShuffle.fromOp(Simd.I16_LANES, i -> (2 * i) % 16);
-    private static final VectorShuffle<Integer> ODD_LANES = VectorShuffle.fromOp(Simd.I16_LANES, i -> (2 * i + 1) % 16);
 
     @Override
     public GgmlType type() {
@@ -40,70 +35,164 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         return DotType.Q8_K;
     }
 
+    /**
+     * x86 llama.cpp multiplies Q6_K with {@code vec_dot_q6_K_q8_K} for every input row, batch or not (it has
+     * no repacked or tinyBLAS kernel for it). For a batch, weight rows are taken in chunks that stay in
+     * cache, and each superblock is unpacked once into scaled floats that every input row then reads: the
+     * same exact integer lanes, so the same results as one row alone.
+     */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
+        if (input.rows() == 1) multiplyOne(input, out, rowFrom, rowTo);
+        else multiplyBatch(input, out, rowFrom, rowTo);
+    }
+
+    /*
+     * The two paths are apart, and the per-row sums and offsets are scalar, so that each loop C2 compiles
+     * holds few enough vector operations to inline them all (past a node count that a few dozen vector
+     * operations reach, it stops inlining, and a vector crossing a call is boxed).
+     */
+
+    private void multiplyOne(MatmulInput input, float[] out, int rowFrom, int rowTo) {
+        float[] xq = input.q8kQuartersAsFloats();
+        float[] xd = input.q8kScales();
+        short[] xs = input.q8kSums();
+        int blocks = cols / QK_K;
+        int[] scaledSums = new int[16];
+        float[] lanes = new float[16];
+        for (int r = rowFrom; r < rowTo; r++) {
+            long rowOffset = (long) r * blocks * BLOCK_BYTES;
+            java.util.Arrays.fill(lanes, 0f);
+            for (int k = 0; k < blocks; k++) {
+                long offset = rowOffset + (long) k * BLOCK_BYTES;
+                scaledSums(offset, xs, 16 * k, scaledSums);
+                addLanes(offset, xq, k * QK_K, scaledSums, xd[k] * weightScale(offset), lanes, 0);
+            }
+            out[r] = sum8(lanes, 0);
+        }
+    }
+
+    private void multiplyBatch(MatmulInput input, float[] out, int rowFrom, int rowTo) {
         float[] xq = input.q8kQuartersAsFloats();
         float[] xd = input.q8kScales();
         short[] xs = input.q8kSums();
         int batch = input.rows();
         int blocks = cols / QK_K;
-        float[] lanes = new float[16];
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            for (int b = 0; b < batch; b++) {
-                out[b * rows + r] = dot(rowOffset, blocks, xq, xd, xs, b * blocks, lanes);
+        int[] scaledSums = new int[16];
+        float[] weights = new float[QK_K];
+        float[] lanes = new float[16 * batch];
+        for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
+            int chunkEnd = Math.min(rowTo, chunk + ROWS_PER_CHUNK);
+            for (int r = chunk; r < chunkEnd; r++) {
+                long rowOffset = (long) r * blocks * BLOCK_BYTES;
+                java.util.Arrays.fill(lanes, 0f);
+                for (int k = 0; k < blocks; k++) {
+                    long offset = rowOffset + (long) k * BLOCK_BYTES;
+                    unpack(offset, weights);
+                    float d = weightScale(offset);
+                    for (int b = 0; b < batch; b++) {
+                        scaledSums(offset, xs, 16 * (b * blocks + k), scaledSums);
+                        addLanes(weights, xq, (b * blocks + k) * QK_K, scaledSums, xd[b * blocks + k] * d, lanes, 16 * b);
+                    }
+                }
+                for (int b = 0; b < batch; b++) out[b * rows + r] = sum8(lanes, 16 * b);
             }
         }
     }
 
-    /**
-     * ggml's AVX2 {@code vec_dot_q6_K_q8_K}: per superblock, eight integer lanes (lane {@code l} holds elements
-     * {@code 4l..4l+3} of every run of 32, times their scale, less {@code 32 * scale * sum} for sums
-     * {@code 2l, 2l+1}), scaled into eight float lanes that are summed at the end.
-     */
-    private float dot(long rowOffset, int blocks, float[] xq, float[] xd, short[] xs, int xBlock, float[] lanes) {
-        java.util.Arrays.fill(lanes, 0f);
-        for (int k = 0; k < blocks; k++) {
-            long offset = rowOffset + (long) k * BLOCK_BYTES;
-            int xBase = (xBlock + k) * QK_K;
-            addLanes(offset, xq, xBase, xs, xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset + 208)), lanes);
-        }
-        return Simd.sum8(FloatVector.fromArray(F8_LANES, lanes, 0));
+    /** {@link Simd#sum8} of lanes {@code at..at+7}, in scalar arithmetic (the same additions). */
+    private static float sum8(float[] lanes, int at) {
+        float h0 = lanes[at] + lanes[at + 4];
+        float h1 = lanes[at + 1] + lanes[at + 5];
+        float h2 = lanes[at + 2] + lanes[at + 6];
+        float h3 = lanes[at + 3] + lanes[at + 7];
+        return (h0 + h2) + (h1 + h3);
     }
 
-    /**
-     * Adds one superblock's eight lanes times {@code d} to {@code lanes}. The products of the unsigned 6-bit
-     * values with the quants are summed in 16 float lanes (see {@link QuantBlocks#products}), exact: a lane
-     * adds two products (<= 63 * 127) per run, times an int8 scale (|s| <= 128), over eight runs:
-     * at most 16,386,048 < 2^24. (No vector is returned: C2 may compile this alone.)
+    /** Weight rows per chunk for batches: their superblocks stay in cache while every input row passes. */
+    private static final int ROWS_PER_CHUNK = 16;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Simd.LE);
+
+    private float weightScale(long offset) {
+        return HalfFloat.f16ToF32(data.get(SHORT, offset + 208));
+    }
+
+    /*
+     * ggml's AVX2 vec_dot_q6_K_q8_K: per superblock, eight integer lanes (lane l holds elements 4l..4l+3 of
+     * every run of 32, times their scale, less 32 * scale * sum for sums 2l, 2l+1), scaled into eight float
+     * lanes that are summed at the end. The products of the unsigned 6-bit values times their int8 scale
+     * with the quants are summed in 16 float lanes (see QuantBlocks.products), exact: a lane adds two
+     * products (<= 63 * 128 * 127) per run over eight runs: at most 16,386,048 < 2^24.
+     *
+     * Each method here returns no vector and stays small: C2 stops inlining within a method past a node
+     * count that a few dozen vector operations reach, and a vector crossing a call is boxed.
      */
-    private void addLanes(long offset, float[] xq, int xBase, short[] xs, float d, float[] lanes) {
+
+    /**
+     * Adds one superblock's eight lanes, less {@code scaledSums}, times {@code d} to lanes
+     * {@code at..at+15} of {@code lanes}.
+     */
+    private void addLanes(long offset, float[] xq, int xBase, int[] scaledSums, float d, float[] lanes, int at) {
         FloatVector acc = FloatVector.zero(F16_LANES);
-        // eight runs of 32: per half of 128, low nibbles of bytes 0..31, of 32..63, then their high nibbles;
-        // their high bit pairs are bits 0-1, 2-3, 4-5, 6-7 of the half's 32 high bytes
         for (int run = 0; run < 8; run++) {
-            int half = run >> 2;
-            int m = run & 3;
-            IntVector packed = QuantBlocks.bytes(data, offset + 64L * half + 32L * (m & 1)).rearrange(Simd.QUARTERS).reinterpretAsInts();
-            IntVector high = QuantBlocks.bytes(data, offset + 128 + 32L * half).rearrange(Simd.QUARTERS).reinterpretAsInts();
-            IntVector q = packed.lanewise(VectorOperators.LSHR, 4 * (m >> 1)).and(0x0F0F_0F0F)
-                    .or(high.lanewise(VectorOperators.LSHR, 2 * m).and(0x0303_0303).lanewise(VectorOperators.LSHL, 4));
-            long scales = offset + 192 + 8L * half + 2L * m;
+            long scales = offset + 192 + 2L * run;
             FloatVector scale = FloatVector.broadcast(F16_LANES, scale(scales)).blend(scale(scales + 1), SECOND_SIXTEEN);
-            acc = QuantBlocks.products(q.reinterpretAsBytes(), QuantBlocks.at(xq, xBase + 32 * run), QuantBlocks.at(xq, xBase + 32 * run + 16)).fma(scale, acc);
+            acc = QuantBlocks.products(values(offset, run), QuantBlocks.at(xq, xBase + 32 * run), QuantBlocks.at(xq, xBase + 32 * run + 16)).fma(scale, acc);
         }
-        QuantBlocks.asFloats(QuantBlocks.eightLanesTwice(acc).sub(scaledSums(offset, xs, xBase / 16))).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, 0)).intoArray(lanes, 0);
+        IntVector sumi = QuantBlocks.eightLanesTwice(acc).sub(IntVector.fromArray(Simd.I16_LANES, scaledSums, 0));
+        QuantBlocks.asFloats(sumi).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, at)).intoArray(lanes, at);
+    }
+
+    /** {@link #addLanes} from a superblock {@link #unpack}ed. */
+    private static void addLanes(float[] weights, float[] xq, int xBase, int[] scaledSums, float d, float[] lanes, int at) {
+        FloatVector acc = FloatVector.zero(F16_LANES);
+        for (int i = 0; i < QK_K; i += 32) {
+            acc = QuantBlocks.at(weights, i + 16).fma(QuantBlocks.at(xq, xBase + i + 16), QuantBlocks.at(weights, i).fma(QuantBlocks.at(xq, xBase + i), acc));
+        }
+        IntVector sumi = QuantBlocks.eightLanesTwice(acc).sub(IntVector.fromArray(Simd.I16_LANES, scaledSums, 0));
+        QuantBlocks.asFloats(sumi).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, at)).intoArray(lanes, at);
+    }
+
+    /** The superblock's 256 values times their scales as floats, each run of 32 {@link Simd#QUARTERS} regrouped. */
+    private void unpack(long offset, float[] weights) {
+        for (int run = 0; run < 8; run++) {
+            long scales = offset + 192 + 2L * run;
+            ByteVector q = values(offset, run);
+            QuantBlocks.floatsOfPart0(q).mul(FloatVector.broadcast(F16_LANES, scale(scales)).blend(scale(scales + 1), SECOND_SIXTEEN)).intoArray(weights, 32 * run);
+            QuantBlocks.floatsOfPart1(q).mul(FloatVector.broadcast(F16_LANES, scale(scales)).blend(scale(scales + 1), SECOND_SIXTEEN)).intoArray(weights, 32 * run + 16);
+        }
     }
 
     /**
-     * {@code 32 * (sums[2l] * scale[2l] + sums[2l+1] * scale[2l+1])} in lanes {@code l} and {@code l + 8}:
+     * Run {@code run}'s 32 six-bit values, {@link Simd#QUARTERS} regrouped. Run {@code m} of half {@code h}
+     * takes the low nibbles of bytes {@code 64h + 32(m % 2)..+31} (high nibbles for {@code m >= 2}) and bits
+     * {@code 2m, 2m+1} of high bytes {@code 32h..32h+31}; shifted as ints (x86 has no byte shift), and
+     * masked after each shift so that nothing from a neighbouring byte stays.
+     */
+    private ByteVector values(long offset, int run) {
+        int half = run >> 2;
+        int m = run & 3;
+        IntVector low = QuantBlocks.bytes(data, offset + 64L * half + 32L * (m & 1)).reinterpretAsInts();
+        IntVector high = QuantBlocks.bytes(data, offset + 128 + 32L * half).reinterpretAsInts();
+        return low.lanewise(VectorOperators.LSHR, 4 * (m >> 1)).and(0x0F0F_0F0F)
+                .or(high.lanewise(VectorOperators.LSHR, 2 * m).and(0x0303_0303).lanewise(VectorOperators.LSHL, 4))
+                .reinterpretAsBytes().rearrange(Simd.QUARTERS);
+    }
+
+    /**
+     * {@code 32 * (sums[2l] * scale[2l] + sums[2l+1] * scale[2l+1])} in {@code into[l]} and {@code into[l + 8]}:
      * what ggml subtracts from lane {@code l} for the stored offset of 32.
      */
-    private IntVector scaledSums(long offset, short[] xs, int sums) {
-        IntVector scales = (IntVector) ByteVector.fromMemorySegment(Simd.B16_LANES, data, offset + 192, Simd.LE).convertShape(VectorOperators.B2I, Simd.I16_LANES, 0);
-        IntVector x = (IntVector) ShortVector.fromArray(Simd.S16_LANES, xs, sums).convertShape(VectorOperators.S2I, Simd.I16_LANES, 0);
-        IntVector products = x.mul(scales);
-        return products.rearrange(EVEN_LANES).add(products.rearrange(ODD_LANES)).lanewise(VectorOperators.LSHL, 5);
+    private void scaledSums(long offset, short[] xs, int sums, int[] into) {
+        long low = data.get(LONG, offset + 192);
+        long high = data.get(LONG, offset + 200);
+        for (int l = 0; l < 8; l++) {
+            long scales = l < 4 ? low : high;
+            int shift = 16 * (l & 3);
+            int sum = xs[sums + 2 * l] * (byte) (scales >> shift) + xs[sums + 2 * l + 1] * (byte) (scales >> (shift + 8));
+            into[l] = sum << 5;
+            into[l + 8] = sum << 5;
+        }
     }
 
     private int scale(long offset) {

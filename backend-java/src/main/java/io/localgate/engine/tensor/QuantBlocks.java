@@ -214,6 +214,16 @@ final class QuantBlocks {
         return x.mul(mins).reduceLanes(VectorOperators.ADD);
     }
 
+    /**
+     * {@link #minsTimesSums} for mins {@code from..to-1} in scalar arithmetic (the same integer), where a
+     * caller has no room left for more vector operations (see {@link #products}).
+     */
+    static int minsTimesSums(int[] scalesMins, short[] xs, int sums, int from, int to) {
+        int products = 0;
+        for (int s = from; s < to; s++) products += byteOf(scalesMins, 2, s) * (xs[sums + 2 * s] + xs[sums + 2 * s + 1]);
+        return products;
+    }
+
     /** Byte {@code i} (of 8) of two little-endian words, unsigned. */
     static int byteOf(int[] words, int first, int i) {
         return (words[first + (i >> 2)] >>> (8 * (i & 3))) & 0xFF;
