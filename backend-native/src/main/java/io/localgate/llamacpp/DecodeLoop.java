@@ -344,6 +344,7 @@ final class DecodeLoop implements Runnable {
         slotLengths[s.slot] = rows;
         s.decoded = rows;
         s.reused = rows;
+        s.publisher.setCachedTokens(rows);
         promptTokensReused += rows;
     }
 
@@ -411,7 +412,8 @@ final class DecodeLoop implements Runnable {
         MemorySegment row = api.getLogitsIth(context, index);
         if (row.equals(MemorySegment.NULL)) throw new IllegalStateException("llama_get_logits_ith(" + index + ") returned NULL");
         MemorySegment.copy(row.reinterpret(JAVA_FLOAT.byteSize() * s.logits.length), JAVA_FLOAT, 0, s.logits, 0, s.logits.length);
-        float logSumExp = Logprobs.logSumExp(s.logits);
+        // the log-softmax is a pass of exponentials over the vocabulary: only when asked for
+        float logSumExp = s.request.logprobs() ? Logprobs.logSumExp(s.logits) : Float.NaN;
         int token = s.sampler.sample(s.logits);
         int topCount = s.request.topLogprobs();
         s.lastToken = token;
