@@ -35,9 +35,11 @@ public final class BenchMain {
                   greedy sequences with distinct random prompts of --prompt tokens generate --tokens tokens each (end
                   tokens banned); prints tokens/s while all N decode, ms and rows per engine step, tokens per CPU second
 
-              serve --url URL --model ID [--api-key KEY] [--concurrency 1,4,8,16] [--requests 32] [--max-tokens 64]
+              serve --url URL --model ID [--api-key KEY] [--concurrency 1,4,8,16] [--requests N] [--max-tokens 64]
                   the serving load bench (after vLLM's benchmark_serving) against a running gateway: --requests
-                  streamed chat completions per concurrency level, sent by that many concurrent clients; prints
+                  streamed chat completions per concurrency level (default 4x the largest level, so that the highest
+                  level runs several waves of requests and its ramp-up and tail weigh little), sent by that many
+                  concurrent clients; prints
                   generated tokens/s, requests/s, TTFT and TPOT p50/p99 and errors as Markdown table rows.
                   The key may also come from LOCALGATE_API_KEY.
 
@@ -150,9 +152,10 @@ public final class BenchMain {
         String model = args.string("model", null);
         if (url == null || model == null) throw new IllegalArgumentException("serve needs --url and --model");
         String key = args.string("api-key", env("LOCALGATE_API_KEY", ""));
-        var settings = new ServingBench.Settings(url, model, key.isEmpty() ? Optional.empty() : Optional.of(key),
-                args.integer("requests", 32), args.integer("max-tokens", 64));
         List<Integer> concurrencies = args.integers("concurrency", "1,4,8,16");
+        int waves = 4 * concurrencies.stream().mapToInt(Integer::intValue).max().orElse(1);
+        var settings = new ServingBench.Settings(url, model, key.isEmpty() ? Optional.empty() : Optional.of(key),
+                args.integer("requests", waves), args.integer("max-tokens", 64));
         args.requireAllUsed();
         if (!args.positional().isEmpty()) throw new IllegalArgumentException("serve takes no positional arguments: " + args.positional());
         String before = Machine.describe();
