@@ -10,4 +10,13 @@ import java.util.concurrent.Flow;
 public interface Generation extends Flow.Publisher<TokenEvent> {
 
     void cancel();
+
+    /**
+     * Prompt tokens the backend took from its cache instead of computing, as {@link TokenEvent.Finished#cachedTokens()}
+     * reports at the end; known once the first token has been published (for a consumer that stops early, at a
+     * stop string). 0 before, and for backends that do not reuse prompts.
+     */
+    default int cachedTokens() {
+        return 0;
+    }
 }

@@ -8,14 +8,17 @@ import java.util.Objects;
  * @param prompt      the prompt as token ids (already with BOS where wanted); not empty
  * @param sampling    how tokens are chosen
  * @param maxTokens   the most tokens to generate; the backend also stops at the end of its context
- * @param topLogprobs how many most likely alternatives to report with each token (0: none; the
- *                    chosen token's own log-probability is always reported)
+ * @param topLogprobs how many most likely alternatives to report with each token (0: none)
  * @param stopTokens  extra token ids that end the generation, beside the model's end-of-generation tokens
  * @param grammar     a GBNF grammar (llama.cpp's {@code grammars/README.md}) whose rule {@code root} the output must
  *                    match, or null for none; the generation ends with an end-of-generation token once the grammar
  *                    is complete. A backend rejects a grammar that does not parse with {@link IllegalArgumentException}
+ * @param logprobs    whether each token reports its own log-probability; without, {@link TokenEvent.Token#logprob()} is NaN
+ *                    and the backend skips the log-softmax over the vocabulary (a pass of exponentials per token and
+ *                    sequence). Alternatives ({@code topLogprobs > 0}) need it
  */
-public record GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens, int topLogprobs, int[] stopTokens, String grammar) {
+public record GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens, int topLogprobs, int[] stopTokens, String grammar,
+                                boolean logprobs) {
 
     public GenerationRequest {
         Objects.requireNonNull(prompt, "prompt");
@@ -24,8 +27,14 @@ public record GenerationRequest(int[] prompt, SamplingParams sampling, int maxTo
         if (prompt.length == 0) throw new IllegalArgumentException("prompt must not be empty");
         if (maxTokens < 0) throw new IllegalArgumentException("maxTokens must be >= 0: " + maxTokens);
         if (topLogprobs < 0) throw new IllegalArgumentException("topLogprobs must be >= 0: " + topLogprobs);
+        if (topLogprobs > 0 && !logprobs) throw new IllegalArgumentException("topLogprobs needs logprobs");
         prompt = prompt.clone();
         stopTokens = stopTokens.clone();
+    }
+
+    /** A request whose tokens report their log-probabilities. */
+    public GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens, int topLogprobs, int[] stopTokens, String grammar) {
+        this(prompt, sampling, maxTokens, topLogprobs, stopTokens, grammar, true);
     }
 
     public GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens, int topLogprobs, int[] stopTokens) {
@@ -38,7 +47,12 @@ public record GenerationRequest(int[] prompt, SamplingParams sampling, int maxTo
 
     /** The same request constrained by a GBNF grammar (null: none). */
     public GenerationRequest withGrammar(String gbnf) {
-        return new GenerationRequest(prompt, sampling, maxTokens, topLogprobs, stopTokens, gbnf);
+        return new GenerationRequest(prompt, sampling, maxTokens, topLogprobs, stopTokens, gbnf, logprobs);
+    }
+
+    /** The same request with its tokens' log-probabilities wanted or not (not: no alternatives either). */
+    public GenerationRequest withLogprobs(boolean wanted) {
+        return new GenerationRequest(prompt, sampling, maxTokens, wanted ? topLogprobs : 0, stopTokens, grammar, wanted);
     }
 
     /**

@@ -9,7 +9,7 @@ public sealed interface TokenEvent {
      * A generated token.
      *
      * @param id      the token id
-     * @param logprob its log-probability under the distribution it was drawn from
+     * @param logprob its log-probability (see {@link Logprobs}); NaN when the request did not ask for it
      * @param top     the most likely tokens at that step, best first (empty unless asked for)
      */
     record Token(int id, float logprob, List<Alternative> top) implements TokenEvent {

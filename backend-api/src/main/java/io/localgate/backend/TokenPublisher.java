@@ -24,6 +24,7 @@ public final class TokenPublisher implements Generation {
     private volatile Flow.Subscriber<? super TokenEvent> subscriber;
     private volatile boolean done;
     private volatile Throwable error;
+    private volatile int cachedTokens;
     private boolean terminated;
 
     /**
@@ -33,6 +34,16 @@ public final class TokenPublisher implements Generation {
     public TokenPublisher(Runnable onStart, Runnable onCancel) {
         this.onStart = Objects.requireNonNull(onStart);
         this.onCancel = Objects.requireNonNull(onCancel);
+    }
+
+    /** The backend reports, before the first token, how many prompt tokens it reused (see {@link Generation#cachedTokens()}). */
+    public void setCachedTokens(int tokens) {
+        cachedTokens = tokens;
+    }
+
+    @Override
+    public int cachedTokens() {
+        return cachedTokens;
     }
 
     /** Whether the consumer has gone: the backend should stop computing for this sequence. */

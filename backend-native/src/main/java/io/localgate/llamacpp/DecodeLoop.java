@@ -52,6 +52,8 @@ final class DecodeLoop implements Runnable {
     private final int contextSize;
     private final int batchSize;
     private final Sequence[] slots;
+    private final ThreadChooser threadChooser;
+    private int threads;
     /** The tokens whose cells each slot holds: positions {@code 0 .. slotLengths[slot] - 1}. */
     private final int[][] slotTokens;
     private final int[] slotLengths;
@@ -109,7 +111,11 @@ final class DecodeLoop implements Runnable {
         }
     }
 
-    DecodeLoop(LlamaLibrary library, MemorySegment context, NativeTokenizer tokenizer, int contextSize, int parallel, int batchSize) {
+    /** @param threads the context's threads: the most a decode uses (see {@link ThreadChooser}) */
+    DecodeLoop(LlamaLibrary library, MemorySegment context, NativeTokenizer tokenizer, int contextSize, int parallel, int batchSize,
+               int threads) {
+        this.threads = threads;
+        this.threadChooser = new ThreadChooser(threads);
         this.library = library;
         this.api = library.api();
         this.context = context;
@@ -239,7 +245,14 @@ final class DecodeLoop implements Runnable {
         if (batch.size() == 0) return;
 
         library.takeErrors();
+        int stepThreads = threadChooser.threadsFor(batch.size());
+        if (stepThreads != threads) {
+            api.setNThreads(context, stepThreads, stepThreads);
+            threads = stepThreads;
+        }
+        long start = System.nanoTime();
         int rc = api.decode(context, batch.struct());
+        threadChooser.record(batch.size(), stepThreads, System.nanoTime() - start);
         steps++;
         batchRows += batch.size();
         if (rc != 0) {
@@ -344,6 +357,7 @@ final class DecodeLoop implements Runnable {
         slotLengths[s.slot] = rows;
         s.decoded = rows;
         s.reused = rows;
+        s.publisher.setCachedTokens(rows);
         promptTokensReused += rows;
     }
 
@@ -411,7 +425,8 @@ final class DecodeLoop implements Runnable {
         MemorySegment row = api.getLogitsIth(context, index);
         if (row.equals(MemorySegment.NULL)) throw new IllegalStateException("llama_get_logits_ith(" + index + ") returned NULL");
         MemorySegment.copy(row.reinterpret(JAVA_FLOAT.byteSize() * s.logits.length), JAVA_FLOAT, 0, s.logits, 0, s.logits.length);
-        float logSumExp = Logprobs.logSumExp(s.logits);
+        // the log-softmax is a pass of exponentials over the vocabulary: only when asked for
+        float logSumExp = s.request.logprobs() ? Logprobs.logSumExp(s.logits) : Float.NaN;
         int token = s.sampler.sample(s.logits);
         int topCount = s.request.topLogprobs();
         s.lastToken = token;

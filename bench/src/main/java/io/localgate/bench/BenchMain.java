@@ -29,9 +29,17 @@ public final class BenchMain {
                   SHAPE-TYPE (shapes llama-1b, smollm2-135m; types f16, q8_0, q4_0, q4_k_m), generated into
                   --dir when missing
 
-              serve --url URL --model ID [--api-key KEY] [--concurrency 1,4,8,16] [--requests 32] [--max-tokens 64]
+              engine MODEL [--backends java,llama-cpp] [--threads 2] [--parallel 16] [--context 512] [--concurrency 1,4,8]
+                     [--prompt 16] [--tokens 48]
+                  concurrent generations straight through the backend SPI (no HTTP): per backend and concurrency N, N
+                  greedy sequences with distinct random prompts of --prompt tokens generate --tokens tokens each (end
+                  tokens banned); prints tokens/s while all N decode, ms and rows per engine step, tokens per CPU second
+
+              serve --url URL --model ID [--api-key KEY] [--concurrency 1,4,8,16] [--requests N] [--max-tokens 64]
                   the serving load bench (after vLLM's benchmark_serving) against a running gateway: --requests
-                  streamed chat completions per concurrency level, sent by that many concurrent clients; prints
+                  streamed chat completions per concurrency level (default 4x the largest level, so that the highest
+                  level runs several waves of requests and its ramp-up and tail weigh little), sent by that many
+                  concurrent clients; prints
                   generated tokens/s, requests/s, TTFT and TPOT p50/p99 and errors as Markdown table rows.
                   The key may also come from LOCALGATE_API_KEY.
 
@@ -57,6 +65,7 @@ public final class BenchMain {
                 case "generate" -> generate(new Args(rest, Set.of()));
                 case "speed" -> speed(new Args(rest, Set.of()));
                 case "serve" -> serve(new Args(rest, Set.of()));
+                case "engine" -> engine(new Args(rest, Set.of()));
                 default -> throw new IllegalArgumentException("unknown command " + argv[0]);
             }
         } catch (IllegalArgumentException e) {
@@ -115,14 +124,38 @@ public final class BenchMain {
         for (SpeedReport.ModelResults r : results) SpeedReport.rows(r).forEach(System.out::println);
     }
 
+    private static void engine(Args args) throws IOException, InterruptedException {
+        SyntheticModels models = synthetic(args);
+        int threads = args.integer("threads", Runtime.getRuntime().availableProcessors());
+        var settings = new EngineBench.Settings(threads, args.integer("parallel", 16), args.integer("context", 512), args.integer("prompt", 16),
+                args.integer("tokens", 48));
+        List<Backend> backends = args.list("backends", SpeedReport.JAVA + "," + SpeedReport.LLAMA_CPP).stream().map(BenchMain::backend).toList();
+        List<Integer> concurrencies = args.integers("concurrency", "1,4,8");
+        args.requireAllUsed();
+        if (args.positional().size() != 1) throw new IllegalArgumentException("engine needs one MODEL");
+        Path file = resolveModel(models, args.positional().getFirst());
+        String before = Machine.describe();
+        System.out.println("# engine bench: " + file + ", threads " + threads + ", parallel " + settings.parallel() + ", context "
+                + settings.contextSize() + ", prompts of " + settings.promptTokens() + " tokens, " + settings.tokens() + " generated; " + before);
+        var bench = new EngineBench(settings, System.out);
+        var rows = new ArrayList<String>();
+        for (Backend backend : backends) rows.addAll(EngineBench.rows(backend.id(), threads, bench.run(backend, file, concurrencies)));
+        System.out.println();
+        System.out.println("Measured " + before + " (load average at the end: " + Machine.loadAverage() + ")");
+        System.out.println();
+        System.out.print(EngineBench.header());
+        rows.forEach(System.out::println);
+    }
+
     private static void serve(Args args) throws InterruptedException {
         String url = args.string("url", null);
         String model = args.string("model", null);
         if (url == null || model == null) throw new IllegalArgumentException("serve needs --url and --model");
         String key = args.string("api-key", env("LOCALGATE_API_KEY", ""));
-        var settings = new ServingBench.Settings(url, model, key.isEmpty() ? Optional.empty() : Optional.of(key),
-                args.integer("requests", 32), args.integer("max-tokens", 64));
         List<Integer> concurrencies = args.integers("concurrency", "1,4,8,16");
+        int waves = 4 * concurrencies.stream().mapToInt(Integer::intValue).max().orElse(1);
+        var settings = new ServingBench.Settings(url, model, key.isEmpty() ? Optional.empty() : Optional.of(key),
+                args.integer("requests", waves), args.integer("max-tokens", 64));
         args.requireAllUsed();
         if (!args.positional().isEmpty()) throw new IllegalArgumentException("serve takes no positional arguments: " + args.positional());
         String before = Machine.describe();

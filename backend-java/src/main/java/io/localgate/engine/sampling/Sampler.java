@@ -79,10 +79,19 @@ public final class Sampler {
      * @throws IllegalStateException when the grammar allows no token (or logit bias bans all it allows)
      */
     public Choice sample(float[] logits, int topLogprobs) {
+        return sample(logits, topLogprobs, true);
+    }
+
+    /**
+     * @param logprob whether to compute the chosen token's log-probability (a pass of exponentials over the
+     *                vocabulary); without, the choice's {@code logprob} is NaN. Alternatives need it
+     */
+    public Choice sample(float[] logits, int topLogprobs, boolean logprob) {
         if (logits.length != vocabSize) {
             throw new IllegalArgumentException("expected " + vocabSize + " logits, got " + logits.length);
         }
-        float logSumExp = Logprobs.logSumExp(logits);
+        if (topLogprobs > 0 && !logprob) throw new IllegalArgumentException("alternatives need the log-probabilities");
+        float logSumExp = logprob ? Logprobs.logSumExp(logits) : Float.NaN;
         System.arraycopy(logits, 0, adjusted, 0, vocabSize);
         applyLogitBias(adjusted);
         if (params.penalised()) applyPenalties(adjusted);

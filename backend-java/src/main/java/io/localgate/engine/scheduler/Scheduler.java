@@ -221,6 +221,7 @@ public final class Scheduler implements AutoCloseable {
         if (source != s.slot) System.arraycopy(slotTokens[source], 0, slotTokens[s.slot], 0, rows);
         s.prefilled = rows;
         s.reused = rows;
+        s.publisher.setCachedTokens(rows);
         promptTokensReused += rows;
     }
 
@@ -279,7 +280,7 @@ public final class Scheduler implements AutoCloseable {
     private void sampleAndEmit(Sequence s, Logits logits) {
         try {
             logits.copyRow(s.output, row);
-            Sampler.Choice choice = s.sampler.sample(row, s.request.topLogprobs());
+            Sampler.Choice choice = s.sampler.sample(row, s.request.topLogprobs(), s.request.logprobs());
             s.generated++;
             s.lastToken = choice.token();
             s.publisher.emit(new TokenEvent.Token(choice.token(), choice.logprob(), choice.top()));

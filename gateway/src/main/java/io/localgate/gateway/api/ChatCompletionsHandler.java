@@ -100,7 +100,7 @@ class ChatCompletionsHandler {
             var outputs = new ChatChoiceOutput[n];
             var finishes = new String[n];
             for (int i = 0; i < n; i++) outputs[i] = chat.newOutput();
-            var usage = new Usage[] {null};
+            var usage = new Usage[] {new Usage(0, 0)};
             return runAll(chat.choices())
                     .doOnNext(indexed -> {
                         var output = outputs[indexed.index()];
@@ -109,7 +109,7 @@ class ChatCompletionsHandler {
                             case GenerationEvent.Done done -> {
                                 output.finish();
                                 finishes[indexed.index()] = output.finishReason(done);
-                                usage[0] = addUsage(usage[0], done);
+                                usage[0] = addUsage(usage[0], indexed.index(), done);
                             }
                         }
                     })
@@ -124,10 +124,10 @@ class ChatCompletionsHandler {
         });
     }
 
-    /** The choices share one prompt: it counts once; their completion tokens add up. */
-    private static Usage addUsage(Usage usage, GenerationEvent.Done done) {
-        return usage == null ? new Usage(done.promptTokens(), done.completionTokens())
-                : new Usage(usage.promptTokens(), usage.completionTokens() + done.completionTokens());
+    /** The choices share one prompt: it (and what of it was cached) counts once, from the first choice; completion tokens add up. */
+    private static Usage addUsage(Usage usage, int choice, GenerationEvent.Done done) {
+        boolean first = choice == 0;
+        return usage.plus(new Usage(first ? done.promptTokens() : 0, done.completionTokens(), first ? done.cachedTokens() : 0));
     }
 
     private Mono<ServerResponse> stream(ServerRequest request, PreparedChat chat) {
@@ -138,7 +138,7 @@ class ChatCompletionsHandler {
             int n = chat.choices().size();
             var outputs = new ChatChoiceOutput[n];
             for (int i = 0; i < n; i++) outputs[i] = chat.newOutput();
-            var usage = new Usage[] {null};
+            var usage = new Usage[] {new Usage(0, 0)};
             Flux<ChatCompletionChunk> roles = Flux.range(0, n)
                     .map(i -> chunk(id, created, model, i, new ChatChoiceOutput.Step(new Delta("assistant", ""), null), null));
             // delayError: a failure must reach the client after the text generated before it (see TextGeneration)
@@ -152,7 +152,7 @@ class ChatCompletionsHandler {
                     }
                     case GenerationEvent.Done done -> {
                         for (var step : output.finish()) out.add(chunk(id, created, model, index, step, null));
-                        usage[0] = addUsage(usage[0], done);
+                        usage[0] = addUsage(usage[0], index, done);
                         out.add(chunk(id, created, model, index, new ChatChoiceOutput.Step(new Delta(null, null), null),
                                 output.finishReason(done)));
                     }

@@ -70,10 +70,10 @@ class CompletionsHandler {
         return completion.prompts().get(choice / completion.n());
     }
 
-    /** Prompt tokens count once per prompt (its n choices share it); completion tokens add up. */
+    /** Prompt tokens (and those of them cached) count once per prompt, from its first choice; completion tokens add up. */
     private static Usage addUsage(Usage usage, CompletionRequest completion, int choice, GenerationEvent.Done done) {
-        int prompt = choice % completion.n() == 0 ? done.promptTokens() : 0;
-        return usage.plus(new Usage(prompt, done.completionTokens()));
+        boolean first = choice % completion.n() == 0;
+        return usage.plus(new Usage(first ? done.promptTokens() : 0, done.completionTokens(), first ? done.cachedTokens() : 0));
     }
 
     /** The legacy logprobs of some tokens; offsets count from the start of the choice's text ({@code echo} included). */

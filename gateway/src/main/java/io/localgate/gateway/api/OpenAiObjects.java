@@ -42,18 +42,28 @@ public final class OpenAiObjects {
         }
     }
 
+    /** Token counts; {@code prompt_tokens_details.cached_tokens}: prompt tokens reused from the cache (as OpenAI and vLLM report). */
     public record Usage(
             @JsonProperty("prompt_tokens") int promptTokens,
             @JsonProperty("completion_tokens") int completionTokens,
-            @JsonProperty("total_tokens") int totalTokens) {
+            @JsonProperty("total_tokens") int totalTokens,
+            @JsonProperty("prompt_tokens_details") PromptTokensDetails promptTokensDetails) {
 
         public Usage(int promptTokens, int completionTokens) {
-            this(promptTokens, completionTokens, promptTokens + completionTokens);
+            this(promptTokens, completionTokens, 0);
+        }
+
+        public Usage(int promptTokens, int completionTokens, int cachedTokens) {
+            this(promptTokens, completionTokens, promptTokens + completionTokens, new PromptTokensDetails(cachedTokens));
         }
 
         public Usage plus(Usage other) {
-            return new Usage(promptTokens + other.promptTokens, completionTokens + other.completionTokens);
+            return new Usage(promptTokens + other.promptTokens, completionTokens + other.completionTokens,
+                    promptTokensDetails.cachedTokens() + other.promptTokensDetails.cachedTokens());
         }
+    }
+
+    public record PromptTokensDetails(@JsonProperty("cached_tokens") int cachedTokens) {
     }
 
     public record ChatCompletion(String id, String object, long created, String model, List<ChatChoice> choices, Usage usage) {

@@ -113,7 +113,8 @@ record PreparedGeneration(ServingModel model, int[] prompt, SamplingParams sampl
     }
 
     Flux<GenerationEvent> run() {
-        var request = new GenerationRequest(prompt, sampling, maxTokens, output.topLogprobs(), new int[0], output.grammar());
+        var request = new GenerationRequest(prompt, sampling, maxTokens, output.logprobs() ? output.topLogprobs() : 0, new int[0],
+                output.grammar(), output.logprobs());
         return TextGeneration.run(model.model(), request, stops, output.logprobs(), output.shownTokens());
     }
 }

@@ -25,8 +25,12 @@ public sealed interface GenerationEvent {
      * The end, with the real token counts.
      *
      * @param completionTokens tokens the model generated (an end-of-generation token included)
+     * @param cachedTokens     prompt tokens the backend reused from its cache instead of computing them
      */
-    record Done(Finish finish, int promptTokens, int completionTokens) implements GenerationEvent {
+    record Done(Finish finish, int promptTokens, int completionTokens, int cachedTokens) implements GenerationEvent {
+        public Done(Finish finish, int promptTokens, int completionTokens) {
+            this(finish, promptTokens, completionTokens, 0);
+        }
     }
 
     /** Why a generation ended, as the OpenAI API names it. */

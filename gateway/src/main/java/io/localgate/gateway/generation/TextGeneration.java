@@ -1,5 +1,6 @@
 package io.localgate.gateway.generation;
 
+import io.localgate.backend.Generation;
 import io.localgate.backend.GenerationRequest;
 import io.localgate.backend.LoadedModel;
 import io.localgate.backend.SamplingParams;
@@ -30,7 +31,7 @@ public final class TextGeneration {
      */
     public static Flux<GenerationEvent> run(LoadedModel model, int[] prompt, SamplingParams sampling, int maxTokens,
                                             List<String> stops) {
-        return run(model, new GenerationRequest(prompt, sampling, maxTokens), stops, false, Set.of());
+        return run(model, new GenerationRequest(prompt, sampling, maxTokens).withLogprobs(false), stops, false, Set.of());
     }
 
     /**
@@ -42,8 +43,8 @@ public final class TextGeneration {
                                             Set<Integer> shown) {
         return Flux.defer(() -> {
             int promptTokens = request.prompt().length;
-            var decoder = new Decoder(model.tokenizer(), stops, promptTokens, logprobs, shown);
             var generation = model.submit(request);
+            var decoder = new Decoder(model.tokenizer(), stops, promptTokens, logprobs, shown, generation);
             // delayError: a backend failure must not overtake the tokens generated before it, which
             // an operator's prefetch queue may still hold when the failure arrives
             return JdkFlowAdapter.flowPublisherToFlux(generation)
@@ -72,13 +73,16 @@ public final class TextGeneration {
         private final boolean logprobs;
         private final Set<Integer> shown;
         private final List<TokenLogprob> pending = new ArrayList<>();
+        /** Read for its reused prompt tokens when a stop string ends the text before the backend's end. */
+        private final Generation generation;
         /** Chars decoded so far (released or held back), and chars released. */
         private int decoded;
         private int released;
         private int generated;
         private boolean done;
 
-        Decoder(Tokenizer tokenizer, List<String> stops, int promptTokens, boolean logprobs, Set<Integer> shown) {
+        Decoder(Tokenizer tokenizer, List<String> stops, int promptTokens, boolean logprobs, Set<Integer> shown, Generation generation) {
+            this.generation = generation;
             this.shown = shown;
             this.tokenizer = tokenizer;
             this.stopStrings = new StopStrings(stops);
@@ -99,7 +103,7 @@ public final class TextGeneration {
                     addText(out, release.text(), release.stopped() ? Release.STOPPED : Release.GOING);
                     if (release.stopped()) {
                         done = true;
-                        out.add(new GenerationEvent.Done(GenerationEvent.Finish.STOP, promptTokens, generated));
+                        out.add(new GenerationEvent.Done(GenerationEvent.Finish.STOP, promptTokens, generated, generation.cachedTokens()));
                     }
                 }
                 case TokenEvent.Finished finished -> {
@@ -118,7 +122,7 @@ public final class TextGeneration {
                         addText(out, release.text() + stopStrings.flush(), Release.ENDED);
                     }
                     done = true;
-                    out.add(new GenerationEvent.Done(finish, finished.promptTokens(), finished.generatedTokens()));
+                    out.add(new GenerationEvent.Done(finish, finished.promptTokens(), finished.generatedTokens(), finished.cachedTokens()));
                 }
             }
             return out;

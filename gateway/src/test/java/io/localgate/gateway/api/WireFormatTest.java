@@ -59,7 +59,9 @@ class WireFormatTest {
         assertThat(events.get(1)).contains("\"delta\":{\"content\":\"H\"}");
         assertThat(events.get(4)).contains("\"delta\":{}").contains("\"finish_reason\":\"length\"");
         assertThat(events.get(5)).contains("\"choices\":[]")
-                .contains("\"usage\":{\"prompt_tokens\":22,\"completion_tokens\":3,\"total_tokens\":25}");
+                // cached_tokens depends on what earlier tests left in the model's cache
+                .containsPattern("\"usage\":\\{\"prompt_tokens\":22,\"completion_tokens\":3,\"total_tokens\":25,"
+                        + "\"prompt_tokens_details\":\\{\"cached_tokens\":\\d+}}");
         assertThat(events.getLast()).isEqualTo("data: [DONE]");
         assertThat(events).hasSize(7);
         assertThat(events.get(1)).doesNotContain("usage");

@@ -1,0 +1,91 @@
+package io.localgate.llamacpp;
+
+/**
+ * Chooses how many threads each {@code llama_decode} uses: the configured count or one, whichever has lately
+ * been faster for batches of that size.
+ *
+ * <p>Why: ggml's threads meet at a barrier after every operation of the graph (hundreds per decode), and wait
+ * there by spinning, never yielding. When the cores are shared (with the gateway's own threads, the clients,
+ * other processes) and one compute thread is descheduled, the others spin until it runs again, so a decode can
+ * take many times longer than with one thread: on a 2-core machine with a load average of 8, a one-row step of
+ * SmolLM2-135M took 870 ms with two threads and 20 ms with one. On idle cores the configured count is faster.
+ *
+ * <p>How: per class of batch size (1 row, 2–3, 4–7, ...), a moving average of the step time of each setting.
+ * The faster one runs; the other is tried again once the faster has run for {@link #TRIAL_EVERY} times the
+ * other's last known step time, but at most every 3 s: trials cost about 1/{@value #TRIAL_EVERY} of the time
+ * unless the other setting is very slow, and a change of load either way is noticed within seconds. Only the
+ * decode thread uses it.
+ */
+final class ThreadChooser {
+
+    /** Batch size classes: rows 1, 2–3, 4–7, ..., 128 and more. */
+    private static final int CLASSES = 8;
+    /** The weight of a new step time in the moving averages. */
+    private static final double WEIGHT = 0.25;
+    static final int TRIAL_EVERY = 20;
+    /**
+     * The longest time between trials: a time measured in a burst of load grows stale, and the setting it
+     * condemned must get another chance once the burst is over (a trial during the burst costs one slow step).
+     */
+    static final long MAX_TRIAL_INTERVAL_NANOS = 3_000_000_000L;
+
+    private final int configured;
+    /** Average step nanos of [class][setting]: setting 0 the configured thread count, 1 one thread; 0 while unmeasured. */
+    private final double[][] stepNanos = new double[CLASSES][2];
+    /** Nanos spent on the faster setting since the slower one was last tried, per class. */
+    private final double[] sinceTrial = new double[CLASSES];
+
+    ThreadChooser(int configured) {
+        this.configured = configured;
+    }
+
+    /** The threads to decode a batch of {@code rows} rows with. */
+    int threadsFor(int rows) {
+        if (configured <= 1) return configured;
+        int sizeClass = sizeClass(rows);
+        double[] times = stepNanos[sizeClass];
+        if (times[0] == 0 && times[1] == 0) return setting(fasterNear(sizeClass));
+        int faster = faster(times);
+        int slower = 1 - faster;
+        // a setting not yet measured in this class is first assumed as fast as the other
+        double slowerTime = times[slower] == 0 ? times[faster] : times[slower];
+        return setting(sinceTrial[sizeClass] >= Math.min(TRIAL_EVERY * slowerTime, MAX_TRIAL_INTERVAL_NANOS) ? slower : faster);
+    }
+
+    /** Remembers how long a decode of {@code rows} rows took with {@code threads} threads. */
+    void record(int rows, int threads, long nanos) {
+        if (configured <= 1) return;
+        int sizeClass = sizeClass(rows);
+        double[] times = stepNanos[sizeClass];
+        int setting = threads == configured ? 0 : 1;
+        // a trial of the slower setting: its average is old, so the new time replaces it
+        boolean trial = setting != faster(times);
+        times[setting] = times[setting] == 0 || trial ? nanos : times[setting] + WEIGHT * (nanos - times[setting]);
+        sinceTrial[sizeClass] = trial ? 0 : sinceTrial[sizeClass] + nanos;
+    }
+
+    /** The faster setting of a class by its averages (an unmeasured one counts as slower; 0 when neither is measured). */
+    private static int faster(double[] times) {
+        if (times[0] == 0) return times[1] == 0 ? 0 : 1;
+        if (times[1] == 0) return 0;
+        return times[0] <= times[1] ? 0 : 1;
+    }
+
+    /** For a class not yet measured: the faster setting of the nearest measured class (batch sizes near alike fare alike). */
+    private int fasterNear(int sizeClass) {
+        for (int distance = 1; distance < CLASSES; distance++) {
+            for (int near : new int[] {sizeClass - distance, sizeClass + distance}) {
+                if (near >= 0 && near < CLASSES && (stepNanos[near][0] != 0 || stepNanos[near][1] != 0)) return faster(stepNanos[near]);
+            }
+        }
+        return 0;
+    }
+
+    private int setting(int index) {
+        return index == 0 ? configured : 1;
+    }
+
+    private static int sizeClass(int rows) {
+        return Math.min(CLASSES - 1, 31 - Integer.numberOfLeadingZeros(Math.max(1, rows)));
+    }
+}
