@@ -12,9 +12,8 @@ package io.localgate.llamacpp;
  *
  * <p>How: per class of batch size (1 row, 2–3, 4–7, ...), a moving average of the step time of each setting.
  * The faster one runs; the other is tried again once the faster has run for {@link #TRIAL_EVERY} times the
- * other's last known step time, but at most every 3 s: trials cost about 1/{@value #TRIAL_EVERY} of the time
- * unless the other setting is very slow, and a change of load either way is noticed within seconds. Only the
- * decode thread uses it.
+ * other's last known step time, so trials cost about 1/{@value #TRIAL_EVERY} of the time however slow the other
+ * setting is, and a change of load is noticed within seconds. Only the decode thread uses it.
  */
 final class ThreadChooser {
 
@@ -23,11 +22,6 @@ final class ThreadChooser {
     /** The weight of a new step time in the moving averages. */
     private static final double WEIGHT = 0.25;
     static final int TRIAL_EVERY = 20;
-    /**
-     * The longest time between trials: a time measured in a burst of load grows stale, and the setting it
-     * condemned must get another chance once the burst is over (a trial during the burst costs one slow step).
-     */
-    static final long MAX_TRIAL_INTERVAL_NANOS = 3_000_000_000L;
 
     private final int configured;
     /** Average step nanos of [class][setting]: setting 0 the configured thread count, 1 one thread; 0 while unmeasured. */
@@ -49,7 +43,7 @@ final class ThreadChooser {
         int slower = 1 - faster;
         // a setting not yet measured in this class is first assumed as fast as the other
         double slowerTime = times[slower] == 0 ? times[faster] : times[slower];
-        return setting(sinceTrial[sizeClass] >= Math.min(TRIAL_EVERY * slowerTime, MAX_TRIAL_INTERVAL_NANOS) ? slower : faster);
+        return setting(sinceTrial[sizeClass] >= TRIAL_EVERY * slowerTime ? slower : faster);
     }
 
     /** Remembers how long a decode of {@code rows} rows took with {@code threads} threads. */

@@ -54,16 +54,6 @@ class ThreadChooserTest {
     }
 
     @Test
-    void a_setting_condemned_in_a_burst_of_load_gets_another_chance_within_seconds() {
-        var chooser = new ThreadChooser(2);
-        run(chooser, 8, 50, 10_000_000, 20_000_000);
-        run(chooser, 8, 5, 5_000_000_000L, 20_000_000); // a burst: a two-thread step took 5 s
-        // the burst is over: within 3 s of one-thread steps (150 of 20 ms) two threads are tried, and kept
-        run(chooser, 8, 300, 10_000_000, 20_000_000);
-        assertThat(chooser.threadsFor(8)).isEqualTo(2);
-    }
-
-    @Test
     void batch_sizes_are_judged_apart() {
         var chooser = new ThreadChooser(2);
         run(chooser, 1, 100, 10_000_000, 8_000_000); // one row: one thread is faster
