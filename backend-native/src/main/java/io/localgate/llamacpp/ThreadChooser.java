@@ -36,14 +36,13 @@ final class ThreadChooser {
     /** The threads to decode a batch of {@code rows} rows with. */
     int threadsFor(int rows) {
         if (configured <= 1) return configured;
-        int sizeClass = sizeClass(rows);
-        double[] times = stepNanos[sizeClass];
-        if (times[0] == 0 && times[1] == 0) return setting(fasterNear(sizeClass));
-        int faster = faster(times);
+        double[] times = stepNanos[sizeClass(rows)];
+        if (times[0] == 0) return configured;
+        if (times[1] == 0) return 1;
+        int faster = times[0] <= times[1] ? 0 : 1;
         int slower = 1 - faster;
-        // a setting not yet measured in this class is first assumed as fast as the other
-        double slowerTime = times[slower] == 0 ? times[faster] : times[slower];
-        return setting(sinceTrial[sizeClass] >= TRIAL_EVERY * slowerTime ? slower : faster);
+        boolean trial = sinceTrial[sizeClass(rows)] >= TRIAL_EVERY * times[slower];
+        return setting(trial ? slower : faster);
     }
 
     /** Remembers how long a decode of {@code rows} rows took with {@code threads} threads. */
@@ -53,26 +52,9 @@ final class ThreadChooser {
         double[] times = stepNanos[sizeClass];
         int setting = threads == configured ? 0 : 1;
         // a trial of the slower setting: its average is old, so the new time replaces it
-        boolean trial = setting != faster(times);
+        boolean trial = times[1 - setting] != 0 && times[setting] > times[1 - setting];
         times[setting] = times[setting] == 0 || trial ? nanos : times[setting] + WEIGHT * (nanos - times[setting]);
         sinceTrial[sizeClass] = trial ? 0 : sinceTrial[sizeClass] + nanos;
-    }
-
-    /** The faster setting of a class by its averages (an unmeasured one counts as slower; 0 when neither is measured). */
-    private static int faster(double[] times) {
-        if (times[0] == 0) return times[1] == 0 ? 0 : 1;
-        if (times[1] == 0) return 0;
-        return times[0] <= times[1] ? 0 : 1;
-    }
-
-    /** For a class not yet measured: the faster setting of the nearest measured class (batch sizes near alike fare alike). */
-    private int fasterNear(int sizeClass) {
-        for (int distance = 1; distance < CLASSES; distance++) {
-            for (int near : new int[] {sizeClass - distance, sizeClass + distance}) {
-                if (near >= 0 && near < CLASSES && (stepNanos[near][0] != 0 || stepNanos[near][1] != 0)) return faster(stepNanos[near]);
-            }
-        }
-        return 0;
     }
 
     private int setting(int index) {

@@ -45,15 +45,6 @@ class ThreadChooserTest {
     }
 
     @Test
-    void a_new_batch_size_starts_with_what_is_faster_for_the_nearest_measured_size() {
-        var chooser = new ThreadChooser(2);
-        run(chooser, 1, 100, 800_000_000, 20_000_000);
-        assertThat(chooser.threadsFor(1)).isEqualTo(1);
-        assertThat(chooser.threadsFor(8)).isEqualTo(1);
-        assertThat(chooser.threadsFor(200)).isEqualTo(1);
-    }
-
-    @Test
     void batch_sizes_are_judged_apart() {
         var chooser = new ThreadChooser(2);
         run(chooser, 1, 100, 10_000_000, 8_000_000); // one row: one thread is faster
