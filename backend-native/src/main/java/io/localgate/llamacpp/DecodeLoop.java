@@ -52,8 +52,6 @@ final class DecodeLoop implements Runnable {
     private final int contextSize;
     private final int batchSize;
     private final Sequence[] slots;
-    private final ThreadChooser threadChooser;
-    private int threads;
     /** The tokens whose cells each slot holds: positions {@code 0 .. slotLengths[slot] - 1}. */
     private final int[][] slotTokens;
     private final int[] slotLengths;
@@ -111,11 +109,7 @@ final class DecodeLoop implements Runnable {
         }
     }
 
-    /** @param threads the context's threads: the most a decode uses (see {@link ThreadChooser}) */
-    DecodeLoop(LlamaLibrary library, MemorySegment context, NativeTokenizer tokenizer, int contextSize, int parallel, int batchSize,
-               int threads) {
-        this.threads = threads;
-        this.threadChooser = new ThreadChooser(threads);
+    DecodeLoop(LlamaLibrary library, MemorySegment context, NativeTokenizer tokenizer, int contextSize, int parallel, int batchSize) {
         this.library = library;
         this.api = library.api();
         this.context = context;
@@ -245,14 +239,7 @@ final class DecodeLoop implements Runnable {
         if (batch.size() == 0) return;
 
         library.takeErrors();
-        int stepThreads = threadChooser.threadsFor(batch.size());
-        if (stepThreads != threads) {
-            api.setNThreads(context, stepThreads, stepThreads);
-            threads = stepThreads;
-        }
-        long start = System.nanoTime();
         int rc = api.decode(context, batch.struct());
-        threadChooser.record(batch.size(), stepThreads, System.nanoTime() - start);
         steps++;
         batchRows += batch.size();
         if (rc != 0) {

@@ -108,7 +108,7 @@ final class NativeModel implements LoadedModel {
                         "llama.cpp gave each sequence " + perSequence + " tokens of context, not the " + contextSize + " asked for");
             }
             var tokenizer = new NativeTokenizer(api, vocab, file.spelling());
-            var loop = new DecodeLoop(library, context, tokenizer, contextSize, parallel, api.nBatch(context), threads);
+            var loop = new DecodeLoop(library, context, tokenizer, contextSize, parallel, api.nBatch(context));
             var loaded = new NativeModel(file.info(), modelArena, contextArena, tokenizer, contextSize, loop, spec.id(), library, model, threads);
             loaded.loopThread.start();
             String offload = !library.hasGpu() || spec.gpuLayers() == 0 ? "on the CPU"

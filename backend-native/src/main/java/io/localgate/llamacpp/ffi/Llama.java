@@ -67,7 +67,6 @@ public final class Llama {
     private final MethodHandle free;
     private final MethodHandle nCtxSeq;
     private final MethodHandle nBatch;
-    private final MethodHandle setNThreads;
     private final MethodHandle getMemory;
     private final MethodHandle memorySeqRm;
     private final MethodHandle memorySeqCp;
@@ -139,7 +138,6 @@ public final class Llama {
         free = binder.bind("llama_free", FunctionDescriptor.ofVoid(ADDRESS));
         nCtxSeq = binder.bind("llama_n_ctx_seq", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         nBatch = binder.bind("llama_n_batch", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        setNThreads = binder.bind("llama_set_n_threads", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT));
         getMemory = binder.bind("llama_get_memory", FunctionDescriptor.of(ADDRESS, ADDRESS));
         memorySeqRm = binder.bind("llama_memory_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
         memorySeqCp = binder.bind("llama_memory_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
@@ -366,15 +364,6 @@ public final class Llama {
     public int nBatch(MemorySegment context) {
         try {
             return (int) nBatch.invokeExact(context);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** {@code llama_set_n_threads}: the threads of the next decodes, for single-token batches and for larger ones. */
-    public void setNThreads(MemorySegment context, int threads, int threadsBatch) {
-        try {
-            setNThreads.invokeExact(context, threads, threadsBatch);
         } catch (Throwable t) {
             throw rethrow(t);
         }
