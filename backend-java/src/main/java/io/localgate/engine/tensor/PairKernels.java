@@ -2,6 +2,7 @@ package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.Simd.F16_LANES;
 
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -176,6 +177,27 @@ final class PairKernels {
         if (count > 1) {
             acc01.intoArray(lanes0, 16 * pair + 16);
             acc11.intoArray(lanes1, 16 * pair + 16);
+        }
+    }
+
+    /**
+     * For the types with block offsets (Q4_1, Q5_1: {@code m} as F16 at byte 2 of each block): adds to the
+     * products of rows {@code rowFrom..rowTo-1} with each input row the running sum of the blocks' {@code m}
+     * times Q8_1's {@code s}, as their one-row kernels do.
+     */
+    static void addOffsets(MemorySegment data, int blockBytes, MatmulInput input, float[] out, int rows, int cols, int rowFrom, int rowTo) {
+        float[] xs = input.q8Sums();
+        int batch = input.rows();
+        int blocks = cols / Q8_0Matrix.BLOCK;
+        float[] m = new float[blocks];
+        for (int r = rowFrom; r < rowTo; r++) {
+            long rowOffset = (long) r * blocks * blockBytes;
+            for (int k = 0; k < blocks; k++) m[k] = HalfFloat.f16ToF32(data.get(Simd.SHORT, rowOffset + (long) k * blockBytes + 2));
+            for (int b = 0; b < batch; b++) {
+                float offsets = 0f;
+                for (int k = 0; k < blocks; k++) offsets = Math.fma(m[k], xs[b * blocks + k], offsets);
+                out[b * rows + r] += offsets;
+            }
         }
     }
 }

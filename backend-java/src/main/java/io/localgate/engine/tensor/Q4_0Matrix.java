@@ -62,14 +62,11 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
         }
         byte[] xq = input.q8Quants();
         float[] xd = input.q8Scales();
-        int batch = input.rows();
         int blocks = cols / BLOCK;
         boolean repacked = rows % 8 == 0;
         for (int r = rowFrom; r < rowTo; r++) {
             long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            for (int b = 0; b < batch; b++) {
-                out[b * rows + r] = repacked ? dotPerBlock(rowOffset, blocks, xq, xd, b * blocks) : dotInLanes(rowOffset, blocks, xq, xd, b * blocks);
-            }
+            out[r] = repacked ? dotPerBlock(rowOffset, blocks, xq, xd, 0) : dotInLanes(rowOffset, blocks, xq, xd, 0);
         }
     }
 

@@ -38,13 +38,10 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements Matr
         }
         float[] xq = input.q8QuartersAsFloats();
         float[] xd = input.q8Scales();
-        int batch = input.rows();
         int blocks = cols / BLOCK;
         for (int r = rowFrom; r < rowTo; r++) {
             long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            for (int b = 0; b < batch; b++) {
-                out[b * rows + r] = dot(rowOffset, blocks, xq, xd, b * blocks);
-            }
+            out[r] = dot(rowOffset, blocks, xq, xd, 0);
         }
     }
 

@@ -38,19 +38,16 @@ public record Q5_1Matrix(MemorySegment data, int rows, int cols) implements Matr
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
         if (input.rows() > 1) {
             PairKernels.multiply(this::decodeRow, false, input, out, rows, cols, rowFrom, rowTo);
-            addOffsets(input, out, rowFrom, rowTo);
+            PairKernels.addOffsets(data, BLOCK_BYTES, input, out, rows, cols, rowFrom, rowTo);
             return;
         }
         byte[] xq = input.q8Quants();
         float[] xd = input.q8Scales();
         float[] xs = input.q8Sums();
-        int batch = input.rows();
         int blocks = cols / BLOCK;
         for (int r = rowFrom; r < rowTo; r++) {
             long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            for (int b = 0; b < batch; b++) {
-                out[b * rows + r] = dot(rowOffset, blocks, xq, xd, xs, b * blocks);
-            }
+            out[r] = dot(rowOffset, blocks, xq, xd, xs, 0);
         }
     }
 
@@ -87,25 +84,6 @@ public record Q5_1Matrix(MemorySegment data, int rows, int cols) implements Matr
         }
     }
 
-    /**
-     * Adds to the products of rows {@code rowFrom..rowTo-1} with each input row the running sum of the
-     * blocks' offsets {@code m} times Q8_1's {@code s}, as the one-row kernel does.
-     */
-    private void addOffsets(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        float[] xs = input.q8Sums();
-        int batch = input.rows();
-        int blocks = cols / BLOCK;
-        float[] m = new float[blocks];
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            for (int k = 0; k < blocks; k++) m[k] = HalfFloat.f16ToF32(data.get(SHORT, rowOffset + (long) k * BLOCK_BYTES + 2));
-            for (int b = 0; b < batch; b++) {
-                float offsets = 0f;
-                for (int k = 0; k < blocks; k++) offsets = Math.fma(m[k], xs[b * blocks + k], offsets);
-                out[b * rows + r] += offsets;
-            }
-        }
-    }
 
     @Override
     public void dequantizeRow(int row, float[] out, int offset) {
