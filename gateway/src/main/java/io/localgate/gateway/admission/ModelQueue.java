@@ -45,6 +45,8 @@ final class ModelQueue {
     /**
      * A permit as soon as there is one: at once, or after the requests waiting before this one. Errors with
      * {@link Full} when the queue is full. Cancelling leaves the queue (or gives back a permit just granted).
+     * The caller takes the permit in its first operator ({@code doOnNext}): a subscriber that drops a value
+     * racing its own cancel, as a lambda subscriber does, would lose the permit it carried.
      */
     Mono<Permit> enter() {
         return Mono.create(sink -> {

@@ -90,7 +90,11 @@ class ModelQueueTest {
         for (int i = 0; i < requests; i++) {
             boolean giveUp = i % 3 == 0;
             pool.execute(() -> {
-                Disposable subscription = queue.enter().subscribe(permit -> releases.execute(permit::release), full -> { });
+                // the permit is taken in the first operator, as RequestScope does: a lambda subscriber drops a
+                // value that races its own dispose, and the permit it carried would never come back
+                Disposable subscription = queue.enter()
+                        .doOnNext(permit -> releases.execute(permit::release))
+                        .subscribe(permit -> { }, full -> { });
                 if (giveUp) subscription.dispose();
                 done.countDown();
             });
