@@ -28,6 +28,7 @@ public final class MatmulInput {
     private float[] sums;
     private byte[] kQuants;
     private float[] quantFloats;
+    private float[] quantFloatsInOrder;
     private float[] pairQuarters;
     private float[] pairScales;
     private float[] kQuantFloats;
@@ -116,6 +117,12 @@ public final class MatmulInput {
         return quantFloats;
     }
 
+    /** {@link #q8Quants()} as floats, in element order. */
+    float[] q8AsFloats() {
+        if (!quantized) throw new IllegalStateException("input not prepared for Q8_0");
+        return quantFloatsInOrder;
+    }
+
     /**
      * {@link #q8Quants()} as floats, rows in pairs (for two rows or more): for pair {@code p} (rows
      * {@code 2p}, {@code 2p + 1}; a missing second row is zeros), block {@code k} and quarter {@code q}, 16
@@ -189,12 +196,14 @@ public final class MatmulInput {
             quants = new byte[capacity * cols];
             scales = new float[capacity * cols / Q8_0Matrix.BLOCK];
             quantFloats = new float[capacity * cols];
+            quantFloatsInOrder = new float[capacity * cols];
         }
         int blocks = rows * cols / Q8_0Matrix.BLOCK;
         for (int b = 0; b < blocks; b++) {
             scales[b] = Q8_0Matrix.quantizeBlock(values, b * Q8_0Matrix.BLOCK, quants, b * Q8_0Matrix.BLOCK);
         }
         QuantBlocks.quartered(quants, rows * cols, quantFloats);
+        for (int i = 0; i < rows * cols; i++) quantFloatsInOrder[i] = quants[i];
         if (rows >= 2) pair();
         quantized = true;
     }

@@ -60,30 +60,30 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
             }
             return;
         }
-        byte[] xq = input.q8Quants();
+        float[] x = input.q8AsFloats();
         float[] xd = input.q8Scales();
         int blocks = cols / BLOCK;
-        boolean repacked = rows % 8 == 0;
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            out[r] = repacked ? dotPerBlock(rowOffset, blocks, xq, xd, 0) : dotInLanes(rowOffset, blocks, xq, xd, 0);
+        if (rows % 8 == 0) {
+            for (int r = rowFrom; r < rowTo; r++) out[r] = dotPerBlock((long) r * blocks * BLOCK_BYTES, blocks, x, xd);
+            return;
         }
+        byte[] xq = input.q8Quants();
+        for (int r = rowFrom; r < rowTo; r++) out[r] = dotInLanes((long) r * blocks * BLOCK_BYTES, blocks, xq, xd, 0);
     }
 
     /**
      * The repacked kernels (gemv/gemm q4_0_8x8): whole-block integer sums, scaled and summed in order. A
      * block's products are exact integers in float lanes, and so is their sum (below 2^24), whatever the
-     * order of the lane sum.
+     * order of the lane sum. The activations come converted to floats once per input.
      */
-    private float dotPerBlock(long rowOffset, int blocks, byte[] xq, float[] xd, int xBlock) {
+    private float dotPerBlock(long rowOffset, int blocks, float[] x, float[] xd) {
         float sum = 0f;
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
-            float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[xBlock + k];
+            float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[k];
             ByteVector packed = ByteVector.fromMemorySegment(B16_LANES, data, offset + 2, LE);
-            int x = (xBlock + k) * BLOCK;
-            FloatVector low = floats(packed.and((byte) 0x0F).sub((byte) 8)).mul(floats(ByteVector.fromArray(B16_LANES, xq, x)));
-            FloatVector products = floats(highNibbles(packed)).fma(floats(ByteVector.fromArray(B16_LANES, xq, x + 16)), low);
+            FloatVector low = floats(packed.and((byte) 0x0F).sub((byte) 8)).mul(FloatVector.fromArray(F16_LANES, x, k * BLOCK));
+            FloatVector products = floats(highNibbles(packed)).fma(FloatVector.fromArray(F16_LANES, x, k * BLOCK + 16), low);
             sum = Math.fma(products.reduceLanes(VectorOperators.ADD), scale, sum);
         }
         return sum;

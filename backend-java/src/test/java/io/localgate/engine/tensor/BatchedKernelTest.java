@@ -64,8 +64,7 @@ class BatchedKernelTest {
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
     void theKernelsFollowGgmlsOrder(GgmlType type) {
         var random = new Random(7L * type.id());
-        int cols = 256;
-        for (int rows : new int[] {16, 12}) {
+        for (int cols : new int[] {256, 1056}) for (int rows : new int[] {16, 12}) {
             for (int batch : new int[] {1, 2, 4, 7}) {
                 try (Arena arena = Arena.ofConfined()) {
                     Matrix m = Matrix.of(type, QuantizedMatrixTest.randomBlocks(type, (long) rows * cols / 32, random, arena), rows, cols);
