@@ -41,7 +41,9 @@ public record F16Matrix(MemorySegment data, int rows, int cols) implements Matri
 
     /**
      * ggml_vec_dot_f16: steps of 64 in four 16-lane F32 accumulators reduced to one float, then the
-     * tail and the total in double.
+     * tail and the total in double. The loop takes one vector at a time and passes the accumulators
+     * round, so that accumulator {@code j} still takes the vectors at {@code 64 n + 16 j}: four
+     * conversions written out in one loop are more vector code than C2 inlines, and it boxes them.
      */
     private float dot(long rowOffset, float[] x, int xOffset) {
         int whole = cols - cols % STEP;
@@ -51,11 +53,12 @@ public record F16Matrix(MemorySegment data, int rows, int cols) implements Matri
             FloatVector acc1 = FloatVector.zero(F16_LANES);
             FloatVector acc2 = FloatVector.zero(F16_LANES);
             FloatVector acc3 = FloatVector.zero(F16_LANES);
-            for (int i = 0; i < whole; i += STEP) {
-                acc0 = load(rowOffset, i).fma(FloatVector.fromArray(F16_LANES, x, xOffset + i), acc0);
-                acc1 = load(rowOffset, i + LANES).fma(FloatVector.fromArray(F16_LANES, x, xOffset + i + LANES), acc1);
-                acc2 = load(rowOffset, i + 2 * LANES).fma(FloatVector.fromArray(F16_LANES, x, xOffset + i + 2 * LANES), acc2);
-                acc3 = load(rowOffset, i + 3 * LANES).fma(FloatVector.fromArray(F16_LANES, x, xOffset + i + 3 * LANES), acc3);
+            for (int i = 0; i < whole; i += LANES) {
+                FloatVector next = load(rowOffset, i).fma(FloatVector.fromArray(F16_LANES, x, xOffset + i), acc0);
+                acc0 = acc1;
+                acc1 = acc2;
+                acc2 = acc3;
+                acc3 = next;
             }
             sum = Simd.sum16(acc0.add(acc2).add(acc1.add(acc3)));
         }

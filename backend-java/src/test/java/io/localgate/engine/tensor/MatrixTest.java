@@ -85,6 +85,44 @@ class MatrixTest {
         }
     }
 
+    /**
+     * One F16 row as ggml_vec_dot_f16 sums it, written out in scalars: four 16-lane accumulators taking
+     * the vectors at 64 n + 16 j in turn (fma per lane), their sum as _mm512_reduce_add_ps after adding
+     * (0 + 2) + (1 + 3), then the tail and the total in double.
+     */
+    @Test
+    void f16RowsFollowGgmlsOrder() {
+        var random = new Random(16);
+        int rows = 3;
+        for (int cols : new int[] {64, 200, 1024}) {
+            try (Arena arena = Arena.ofConfined()) {
+                Matrix m = Matrix.of(GgmlType.F16, randomWeights(GgmlType.F16, rows, cols, random, arena), rows, cols);
+                float[] x = new float[cols];
+                for (int i = 0; i < cols; i++) x[i] = (float) random.nextGaussian();
+                var input = new MatmulInput(1, cols).set(x, 1, new boolean[1]);
+                input.prepare(m.dotType());
+                float[] out = new float[rows];
+                m.multiply(input, out, 0, rows);
+                float[] w = new float[cols];
+                for (int r = 0; r < rows; r++) {
+                    m.dequantizeRow(r, w, 0);
+                    float[][] acc = new float[4][16];
+                    int whole = cols - cols % 64;
+                    for (int i = 0; i < whole; i++) acc[(i / 16) % 4][i % 16] = Math.fma(w[i], input.f16()[i], acc[(i / 16) % 4][i % 16]);
+                    float[] lanes = new float[16];
+                    for (int l = 0; l < 16; l++) lanes[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+                    float[] half = new float[8];
+                    for (int l = 0; l < 8; l++) half[l] = lanes[l] + lanes[l + 8];
+                    float[] quarter = new float[4];
+                    for (int l = 0; l < 4; l++) quarter[l] = half[l] + half[l + 4];
+                    double expected = whole > 0 ? (quarter[0] + quarter[2]) + (quarter[1] + quarter[3]) : 0;
+                    for (int i = whole; i < cols; i++) expected += w[i] * input.f16()[i];
+                    assertThat(Float.floatToRawIntBits(out[r])).as("row %d of %d", r, cols).isEqualTo(Float.floatToRawIntBits((float) expected));
+                }
+            }
+        }
+    }
+
     /** An activation as the dot product sees it. */
     private static double activation(MatmulInput input, DotType type, int i) {
         return switch (type) {
