@@ -32,6 +32,7 @@ public final class MatmulInput {
     private float[] pairQuarters;
     private float[] pairScales;
     private float[] kQuantFloats;
+    private float[] kQuantFloatsInOrder;
     private float[] kScales;
     private short[] kSums;
     private boolean f16Ready;
@@ -163,6 +164,12 @@ public final class MatmulInput {
         return kQuantFloats;
     }
 
+    /** {@link #q8kQuants()} as floats, in element order. */
+    float[] q8kAsFloats() {
+        if (!kQuantized) throw new IllegalStateException("input not prepared for Q8_K");
+        return kQuantFloatsInOrder;
+    }
+
     /** Q8_K superblock scales, {@code cols / 256} per row. */
     float[] q8kScales() {
         return kScales;
@@ -250,10 +257,12 @@ public final class MatmulInput {
             kScales = new float[capacity * cols / block];
             kSums = new short[capacity * cols / 16];
             kQuantFloats = new float[capacity * cols];
+            kQuantFloatsInOrder = new float[capacity * cols];
         }
         int blocks = rows * cols / block;
         for (int b = 0; b < blocks; b++) kScales[b] = ActivationQuants.quantizeQ8K(values, b * block, kQuants, kSums);
         QuantBlocks.quartered(kQuants, rows * cols, kQuantFloats);
+        for (int i = 0; i < rows * cols; i++) kQuantFloatsInOrder[i] = kQuants[i];
         kQuantized = true;
     }
 }

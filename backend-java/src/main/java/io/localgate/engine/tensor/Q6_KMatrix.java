@@ -10,8 +10,10 @@ import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q6_K weights: superblocks of 256 (210 bytes: 128 bytes of low nibbles, 64 bytes of high bit pairs,
@@ -54,22 +56,70 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
      */
 
     private void multiplyOne(MatmulInput input, float[] out, int rowFrom, int rowTo) {
-        float[] xq = input.q8kQuartersAsFloats();
+        float[] x = input.q8kAsFloats();
         float[] xd = input.q8kScales();
-        short[] xs = input.q8kSums();
         int blocks = cols / QK_K;
-        int[] scaledSums = new int[16];
+        short[] xs = input.q8kSums();
         float[] lanes = new float[16];
         for (int r = rowFrom; r < rowTo; r++) {
             long rowOffset = (long) r * blocks * BLOCK_BYTES;
             java.util.Arrays.fill(lanes, 0f);
             for (int k = 0; k < blocks; k++) {
                 long offset = rowOffset + (long) k * BLOCK_BYTES;
-                scaledSums(offset, xs, 16 * k, scaledSums);
-                addLanes(offset, xq, k * QK_K, scaledSums, xd[k] * weightScale(offset), lanes, 0);
+                addLanesInOrder(offset, x, k * QK_K, xs, 16 * k, xd[k] * weightScale(offset), lanes);
             }
             out[r] = sum8(lanes, 0);
         }
+    }
+
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    /** Lanes 0-7: the even lanes of a first vector, 8-15: of a second; {@link #ODD_OF_TWO} the odd ones. */
+    private static final IntVector EVEN_OF_TWO = IntVector.fromArray(Simd.I16_LANES, indexes(0, 16), 0);
+    private static final IntVector ODD_OF_TWO = IntVector.fromArray(Simd.I16_LANES, indexes(1, 16), 0);
+    /** The even (odd) lanes of lanes 0-15, in lanes 0-7 and again in 8-15. */
+    private static final IntVector EVEN_TWICE = IntVector.fromArray(Simd.I16_LANES, indexes(0, 0), 0);
+    private static final IntVector ODD_TWICE = IntVector.fromArray(Simd.I16_LANES, indexes(1, 0), 0);
+
+    private static int[] indexes(int first, int secondHalfBase) {
+        int[] indexes = new int[16];
+        for (int l = 0; l < 16; l++) indexes[l] = l < 8 ? 2 * l + first : secondHalfBase + 2 * (l - 8) + first;
+        return indexes;
+    }
+
+    /**
+     * One superblock of one row as {@link #addLanes} computes it, from activations in element order:
+     * elements 0..15 of each run add up in {@code low}, 16..31 in {@code high}, lane for lane; then lanes
+     * 4l..4l+3 of {@code low} are the eight-lane kernel's lane l (l < 4), of {@code high} its lane l + 4,
+     * less what {@link #scaledSums} says (computed here in vector lanes). Every sum is an exact integer: a float lane adds eight products of at most
+     * 63 * 128 * 128. Vector API calls alone: a helper of ours taking vectors would, past C2's inlining
+     * budget, box them.
+     */
+    private void addLanesInOrder(long offset, float[] x, int xBase, short[] xs, int sums, float d, float[] lanes) {
+        FloatVector low = FloatVector.zero(F16_LANES);
+        FloatVector high = FloatVector.zero(F16_LANES);
+        for (int run = 0; run < 8; run++) {
+            int half = run >> 2;
+            int m = run & 3;
+            IntVector nibbles = IntVector.fromMemorySegment(I8, data, offset + 64L * half + 32L * (m & 1), Simd.LE);
+            IntVector pairs = IntVector.fromMemorySegment(I8, data, offset + 128 + 32L * half, Simd.LE);
+            ByteVector q = nibbles.lanewise(VectorOperators.LSHR, 4 * (m >> 1)).and(0x0F0F_0F0F)
+                    .or(pairs.lanewise(VectorOperators.LSHR, 2 * m).and(0x0303_0303).lanewise(VectorOperators.LSHL, 4))
+                    .reinterpretAsBytes();
+            long scales = offset + 192 + 2L * run;
+            low = ((FloatVector) q.convertShape(VectorOperators.B2F, F16_LANES, 0)).mul(FloatVector.fromArray(F16_LANES, x, xBase + 32 * run))
+                    .fma(FloatVector.broadcast(F16_LANES, scale(scales)), low);
+            high = ((FloatVector) q.convertShape(VectorOperators.B2F, F16_LANES, 1)).mul(FloatVector.fromArray(F16_LANES, x, xBase + 32 * run + 16))
+                    .fma(FloatVector.broadcast(F16_LANES, scale(scales + 1)), high);
+        }
+        IntVector a = (IntVector) low.convertShape(VectorOperators.F2I, Simd.I16_LANES, 0);
+        IntVector b = (IntVector) high.convertShape(VectorOperators.F2I, Simd.I16_LANES, 0);
+        IntVector scaled = ((IntVector) ShortVector.fromArray(Simd.S16_LANES, xs, sums).convertShape(VectorOperators.S2I, Simd.I16_LANES, 0))
+                .mul((IntVector) ByteVector.fromMemorySegment(Simd.B16_LANES, data, offset + 192, Simd.LE).convertShape(VectorOperators.B2I, Simd.I16_LANES, 0));
+        IntVector pairSums = EVEN_OF_TWO.selectFrom(a, b).add(ODD_OF_TWO.selectFrom(a, b));
+        IntVector sumi = EVEN_TWICE.selectFrom(pairSums, pairSums).add(ODD_TWICE.selectFrom(pairSums, pairSums))
+                .sub(EVEN_TWICE.selectFrom(scaled, scaled).add(ODD_TWICE.selectFrom(scaled, scaled)).lanewise(VectorOperators.LSHL, 5));
+        ((FloatVector) sumi.convertShape(VectorOperators.I2F, F16_LANES, 0)).fma(FloatVector.broadcast(F16_LANES, d), FloatVector.fromArray(F16_LANES, lanes, 0))
+                .intoArray(lanes, 0);
     }
 
     private void multiplyBatch(MatmulInput input, float[] out, int rowFrom, int rowTo) {
@@ -129,21 +179,9 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
      */
 
     /**
-     * Adds one superblock's eight lanes, less {@code scaledSums}, times {@code d} to lanes
-     * {@code at..at+15} of {@code lanes}.
+     * Adds one superblock's eight lanes, from a superblock {@link #unpack}ed, less {@code scaledSums},
+     * times {@code d} to lanes {@code at..at+15} of {@code lanes}.
      */
-    private void addLanes(long offset, float[] xq, int xBase, int[] scaledSums, float d, float[] lanes, int at) {
-        FloatVector acc = FloatVector.zero(F16_LANES);
-        for (int run = 0; run < 8; run++) {
-            long scales = offset + 192 + 2L * run;
-            FloatVector scale = FloatVector.broadcast(F16_LANES, scale(scales)).blend(scale(scales + 1), SECOND_SIXTEEN);
-            acc = QuantBlocks.products(values(offset, run), QuantBlocks.at(xq, xBase + 32 * run), QuantBlocks.at(xq, xBase + 32 * run + 16)).fma(scale, acc);
-        }
-        IntVector sumi = QuantBlocks.eightLanesTwice(acc).sub(IntVector.fromArray(Simd.I16_LANES, scaledSums, 0));
-        QuantBlocks.asFloats(sumi).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, at)).intoArray(lanes, at);
-    }
-
-    /** {@link #addLanes} from a superblock {@link #unpack}ed. */
     private static void addLanes(float[] weights, float[] xq, int xBase, int[] scaledSums, float d, float[] lanes, int at) {
         FloatVector acc = FloatVector.zero(F16_LANES);
         for (int i = 0; i < QK_K; i += 32) {
