@@ -9,8 +9,6 @@ import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q4_K weights: superblocks of 256 (144 bytes: F16 {@code d} and {@code dmin}, 12 bytes of eight 6-bit
@@ -87,7 +85,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
 
     /** The gemv for input rows {@code from..} (those after the groups of four). */
     private void multiplyEach(MatmulInput input, float[] out, int rowFrom, int rowTo, int from) {
-        float[] x = input.q8kQuartersAsFloats();
+        float[] x = input.q8kAsFloats();
         float[] xd = input.q8kScales();
         short[] xs = input.q8kSums();
         int blocks = cols / QK_K;
@@ -125,11 +123,15 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         return sum - mins;
     }
 
-    /** The superblock's eight sub-blocks times their scales, against the activations. */
+    /**
+     * The superblock's eight sub-blocks times their scales, against the activations in element order (a
+     * whole-superblock sum, so no regrouping): sub-block 2t is the low nibbles of bytes 32t..32t+31, 2t + 1
+     * their high nibbles.
+     */
     private int superblockSum(long offset, float[] x, int xBase, int[] scales) {
         FloatVector acc = FloatVector.zero(F16_LANES);
         for (int t = 0; t < 4; t++) {
-            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
+            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t);
             int xt = xBase + 64 * t;
             FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(x, xt), QuantBlocks.at(x, xt + 16));
             FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(x, xt + 32), QuantBlocks.at(x, xt + 48));
