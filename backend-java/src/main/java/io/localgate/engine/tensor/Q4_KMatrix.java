@@ -71,16 +71,24 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
     private void multiplyGroupsOfFour(MatmulInput input, float[] out, int rowFrom, int rowTo, int groupsEnd) {
         float[] x = input.q8kQuartersAsFloats();
         float[] xd = input.q8kScales();
-        short[] xs = input.q8kSums();
         int blocks = cols / QK_K;
+        int[] pairSums = pairSums(input.q8kSums(), groupsEnd * blocks);
         float[] weights = new float[QK_K];
-        int[] sums = new int[4];
+        float[] vectors = new float[256];
+        float[] sums = new float[16];
         for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
             int chunkEnd = Math.min(rowTo, chunk + ROWS_PER_CHUNK);
             for (int b = 0; b < groupsEnd; b += 4) {
-                for (int r = chunk; r < chunkEnd; r++) dotEach64(r, blocks, x, xd, xs, b, out, weights, sums);
+                for (int r = chunk; r < chunkEnd; r++) dotEach64(r, blocks, x, xd, pairSums, b, out, weights, vectors, sums);
             }
         }
+    }
+
+    /** The activation sums of each 32 elements (Q8_K's sums of 16 in pairs) for {@code superblocks} superblocks. */
+    private static int[] pairSums(short[] xs, int superblocks) {
+        int[] pairs = new int[superblocks * 8];
+        for (int i = 0; i < pairs.length; i++) pairs[i] = xs[2 * i] + xs[2 * i + 1];
+        return pairs;
     }
 
     /** The gemv for input rows {@code from..} (those after the groups of four). */
@@ -143,11 +151,13 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
 
     /**
      * The repacked gemm kernel for input rows {@code b..b+3}: the integer sums of every 64 elements scaled.
-     * Each superblock is unpacked once into scaled floats that the four rows read.
+     * Each superblock is unpacked once into scaled floats that the four rows read; the 16 sums of a
+     * superblock (four rows, four runs of 64) are summed across their lanes at once ({@link SixteenSums}).
      */
-    private void dotEach64(int r, int blocks, float[] x, float[] xd, short[] xs, int b, float[] out, float[] weights, int[] sums) {
+    private void dotEach64(int r, int blocks, float[] x, float[] xd, int[] pairSums, int b, float[] out, float[] weights, float[] vectors, float[] sums) {
         long rowOffset = (long) r * blocks * BLOCK_BYTES;
         int[] scales = new int[4];
+        int[] minsOf = new int[8];
         float[] sum = new float[4];
         float[] mins = new float[4];
         for (int k = 0; k < blocks; k++) {
@@ -156,14 +166,22 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             float dmin = HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
             QuantBlocks.scalesMinsK4(data, offset + 4, scales);
             unpack(offset, scales, weights);
+            for (int i = 0; i < 4; i++) productsEach64(weights, x, ((b + i) * blocks + k) * QK_K, vectors, 64 * i);
+            SixteenSums.of(vectors, sums);
+            for (int s = 0; s < 8; s++) minsOf[s] = QuantBlocks.byteOf(scales, 2, s);
             for (int i = 0; i < 4; i++) {
                 int xBlock = (b + i) * blocks + k;
-                float yd = xd[xBlock];
-                sumsEach64(weights, x, xBlock * QK_K, sums);
+                float dy = d * xd[xBlock];
+                float dminY = dmin * xd[xBlock];
+                float rowSum = sum[i];
+                float rowMins = mins[i];
                 for (int t = 0; t < 4; t++) {
-                    sum[i] = Math.fma(sums[t], d * yd, sum[i]);
-                    mins[i] = Math.fma(QuantBlocks.minsTimesSums(scales, xs, xBlock * 16, 2 * t, 2 * t + 2), dmin * yd, mins[i]);
+                    rowSum = Math.fma(sums[SixteenSums.LANE_OF[4 * i + t]], dy, rowSum);
+                    int p = 8 * xBlock + 2 * t;
+                    rowMins = Math.fma(minsOf[2 * t] * pairSums[p] + minsOf[2 * t + 1] * pairSums[p + 1], dminY, rowMins);
                 }
+                sum[i] = rowSum;
+                mins[i] = rowMins;
             }
         }
         for (int i = 0; i < 4; i++) out[(b + i) * rows + r] = sum[i] - mins[i];
@@ -184,15 +202,14 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         }
     }
 
-    /** The integer sums of each 64 {@link #unpack}ed weights with the activations at {@code xBase}. */
-    private static void sumsEach64(float[] weights, float[] x, int xBase, int[] sums) {
+    /** The products of each 64 {@link #unpack}ed weights with the activations at {@code xBase}, in 16 lanes, into {@code vectors[at..at+63]}. */
+    private static void productsEach64(float[] weights, float[] x, int xBase, float[] vectors, int at) {
         for (int t = 0; t < 4; t++) {
             int w = 64 * t;
-            FloatVector acc = QuantBlocks.at(weights, w).mul(QuantBlocks.at(x, xBase + w));
-            acc = QuantBlocks.at(weights, w + 16).fma(QuantBlocks.at(x, xBase + w + 16), acc);
-            acc = QuantBlocks.at(weights, w + 32).fma(QuantBlocks.at(x, xBase + w + 32), acc);
-            acc = QuantBlocks.at(weights, w + 48).fma(QuantBlocks.at(x, xBase + w + 48), acc);
-            sums[t] = QuantBlocks.sum(acc);
+            FloatVector acc = FloatVector.fromArray(F16_LANES, weights, w).mul(FloatVector.fromArray(F16_LANES, x, xBase + w));
+            acc = FloatVector.fromArray(F16_LANES, weights, w + 16).fma(FloatVector.fromArray(F16_LANES, x, xBase + w + 16), acc);
+            acc = FloatVector.fromArray(F16_LANES, weights, w + 32).fma(FloatVector.fromArray(F16_LANES, x, xBase + w + 32), acc);
+            FloatVector.fromArray(F16_LANES, weights, w + 48).fma(FloatVector.fromArray(F16_LANES, x, xBase + w + 48), acc).intoArray(vectors, at + 16 * t);
         }
     }
 
