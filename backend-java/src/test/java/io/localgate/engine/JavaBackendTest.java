@@ -88,6 +88,26 @@ class JavaBackendTest {
     }
 
     @Test
+    void withoutLogprobsTheTokensAreTheSameAndCarryNone() throws Exception {
+        JsonNode onceUponATime = referenceCases("stories260K.gguf").getFirst();
+        try (LoadedModel model = backend().load(spec("stories260K.gguf", 0))) {
+            var request = new GenerationRequest(ints(onceUponATime.get("tokens_with_special")), SamplingParams.GREEDY, 16);
+            var with = new Collector();
+            model.submit(request).subscribe(with);
+            with.await();
+            var without = new Collector();
+            model.submit(request.withLogprobs(false)).subscribe(without);
+            without.await();
+
+            assertThat(without.tokens()).isEqualTo(with.tokens()).containsExactlyElementsOf(list(onceUponATime.get("greedy_tokens")).subList(0, 16));
+            List<TokenEvent.Token> asked = with.events.stream().filter(e -> e instanceof TokenEvent.Token).map(e -> (TokenEvent.Token) e).toList();
+            List<TokenEvent.Token> skipped = without.events.stream().filter(e -> e instanceof TokenEvent.Token).map(e -> (TokenEvent.Token) e).toList();
+            assertThat(asked).hasSize(16).allSatisfy(t -> assertThat(t.logprob()).isFinite().isLessThanOrEqualTo(0f));
+            assertThat(skipped).hasSize(16).allSatisfy(t -> assertThat(t.logprob()).isNaN());
+        }
+    }
+
+    @Test
     void stopsAtEndOfGenerationAndStopTokens() throws Exception {
         try (LoadedModel model = backend().load(spec("stories260K.gguf", 1))) {
             int[] prompt = {1, 403, 407, 261, 378};

@@ -154,6 +154,18 @@ class LlamaCppBackendTest {
     }
 
     @Test
+    void withoutLogprobsTheTokensAreTheSameAndCarryNone() throws Exception {
+        try (LoadedModel model = backend.load(new ModelSpec("stories", STORIES, 256, 1, 1, -1))) {
+            var request = new GenerationRequest(model.tokenizer().encode("Once upon a time", true, true), SamplingParams.GREEDY, 12);
+            Collected with = Collected.of(model.submit(request));
+            Collected without = Collected.of(model.submit(request.withLogprobs(false)));
+            assertThat(without.ids()).containsExactly(with.ids());
+            assertThat(with.tokens()).hasSize(12).allSatisfy(t -> assertThat(t.logprob()).isFinite().isLessThanOrEqualTo(0f));
+            assertThat(without.tokens()).hasSize(12).allSatisfy(t -> assertThat(t.logprob()).isNaN());
+        }
+    }
+
+    @Test
     void stopTokensEndAGeneration() throws Exception {
         try (LoadedModel model = backend.load(new ModelSpec("stories", STORIES, 256, 1, 1, -1))) {
             int[] prompt = model.tokenizer().encode("Once upon a time", true, true);
