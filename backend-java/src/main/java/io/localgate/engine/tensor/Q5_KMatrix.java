@@ -2,14 +2,15 @@ package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.ActivationQuants.QK_K;
 import static io.localgate.engine.tensor.Simd.F16_LANES;
-import static io.localgate.engine.tensor.Simd.F8_LANES;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
 import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q5_K weights: Q4_K with a fifth bit (176 bytes: F16 {@code d} and {@code dmin}, 12 bytes of 6-bit
@@ -32,55 +33,163 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         return DotType.Q8_K;
     }
 
+    /**
+     * x86 llama.cpp multiplies Q5_K with {@code vec_dot_q5_K_q8_K} for every input row, batch or not. One
+     * row reads the weights straight from the segment; a batch takes weight rows in chunks that stay in
+     * cache and unpacks each superblock once into scaled floats that every input row then reads: the same
+     * exact integer lanes, so the same results as one row alone.
+     */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
+        if (input.rows() == 1) multiplyOne(input, out, rowFrom, rowTo);
+        else multiplyBatch(input, out, rowFrom, rowTo);
+    }
+
+    private void multiplyOne(MatmulInput input, float[] out, int rowFrom, int rowTo) {
+        float[] x = input.q8kAsFloats();
+        float[] xd = input.q8kScales();
+        short[] xs = input.q8kSums();
+        int blocks = cols / QK_K;
+        int[] scales = new int[4];
+        float[] halves = new float[32];
+        float[] lanes = new float[16];
+        for (int r = rowFrom; r < rowTo; r++) {
+            long rowOffset = (long) r * blocks * BLOCK_BYTES;
+            java.util.Arrays.fill(lanes, 0f);
+            float mins = 0f;
+            for (int k = 0; k < blocks; k++) {
+                long offset = rowOffset + (long) k * BLOCK_BYTES;
+                QuantBlocks.scalesMinsK4(data, offset + 4, scales);
+                sumHalves(offset, x, k * QK_K, scales, halves);
+                foldIntoLanes(halves, xd[k] * HalfFloat.f16ToF32(data.get(SHORT, offset)), lanes);
+                mins = Math.fma(-xd[k] * HalfFloat.f16ToF32(data.get(SHORT, offset + 2)), QuantBlocks.minsTimesSums(scales, xs, 16 * k, 0, 8), mins);
+            }
+            out[r] = Simd.sum8(lanes, 0) + mins;
+        }
+    }
+
+    private void multiplyBatch(MatmulInput input, float[] out, int rowFrom, int rowTo) {
         float[] xq = input.q8kQuartersAsFloats();
         float[] xd = input.q8kScales();
         short[] xs = input.q8kSums();
         int batch = input.rows();
         int blocks = cols / QK_K;
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowOffset = (long) r * blocks * BLOCK_BYTES;
-            for (int b = 0; b < batch; b++) {
-                out[b * rows + r] = dot(rowOffset, blocks, xq, xd, xs, b * blocks);
+        int[] scales = new int[4];
+        float[] weights = new float[QK_K];
+        float[] lanes = new float[16 * batch];
+        float[] mins = new float[batch];
+        for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
+            int chunkEnd = Math.min(rowTo, chunk + ROWS_PER_CHUNK);
+            for (int r = chunk; r < chunkEnd; r++) {
+                long rowOffset = (long) r * blocks * BLOCK_BYTES;
+                java.util.Arrays.fill(lanes, 0f);
+                java.util.Arrays.fill(mins, 0f);
+                for (int k = 0; k < blocks; k++) {
+                    long offset = rowOffset + (long) k * BLOCK_BYTES;
+                    float d = HalfFloat.f16ToF32(data.get(SHORT, offset));
+                    float dmin = HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
+                    QuantBlocks.scalesMinsK4(data, offset + 4, scales);
+                    unpack(offset, scales, weights);
+                    for (int b = 0; b < batch; b++) {
+                        int xBlock = b * blocks + k;
+                        addLanes(weights, xq, xBlock * QK_K, xd[xBlock] * d, lanes, 16 * b);
+                        mins[b] = Math.fma(-xd[xBlock] * dmin, QuantBlocks.minsTimesSums(scales, xs, 16 * xBlock, 0, 8), mins[b]);
+                    }
+                }
+                for (int b = 0; b < batch; b++) out[b * rows + r] = Simd.sum8(lanes, 16 * b) + mins[b];
             }
         }
     }
 
-    /** AVX2 {@code vec_dot_q5_K_q8_K}: eight integer lanes per superblock, scaled into eight float lanes; the mins apart. */
-    private float dot(long rowOffset, int blocks, float[] xq, float[] xd, short[] xs, int xBlock) {
-        float[] lanes = new float[16];
-        float mins = 0f;
-        int[] scales = new int[4];
-        for (int k = 0; k < blocks; k++) {
-            long offset = rowOffset + (long) k * BLOCK_BYTES;
-            int xBase = (xBlock + k) * QK_K;
-            float d = xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset));
-            float dmin = -xd[xBlock + k] * HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
-            QuantBlocks.scalesMinsK4(data, offset + 4, scales);
-            mins = Math.fma(dmin, addLanes(offset, xq, xBase, xs, scales, d, lanes), mins);
-        }
-        return Simd.sum8(FloatVector.fromArray(F8_LANES, lanes, 0)) + mins;
+    /** Weight rows per chunk for batches: their superblocks stay in cache while every input row passes. */
+    private static final int ROWS_PER_CHUNK = 16;
+
+    /*
+     * ggml's AVX2 vec_dot_q5_K_q8_K: per superblock, eight integer lanes (lane l holds elements 4l..4l+3
+     * of every sub-block of 32, times its scale), scaled into eight float lanes summed at the end; the mins
+     * against the activation sums in one float. Sub-block s is the low (even s) or high (odd s) nibbles of
+     * bytes 48 + 32 * (s / 2).., its fifth bits bit s of the 32 bytes at 16. The integer sums are taken in
+     * float lanes, exact (a lane adds at most 16 products of 31 * 128 times a 6-bit scale, below 2^22), and
+     * become ints before lanes are summed.
+     *
+     * One row: elements 0..15 of each sub-block add up lane for lane in one vector, 16..31 in another
+     * (sumHalves), then lanes 4l..4l+3 of the first are lane l (l < 4), of the second lane l + 4
+     * (foldIntoLanes); two methods with their vectors passed in an array, and no helper of ours taking
+     * vectors, since past C2's inlining budget such a helper's vectors are boxed.
+     */
+
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    /** Lanes 0-7: the even lanes of a first vector, 8-15: of a second; {@link #ODD_OF_TWO} the odd ones. */
+    private static final IntVector EVEN_OF_TWO = IntVector.fromArray(Simd.I16_LANES, indexes(0, 16), 0);
+    private static final IntVector ODD_OF_TWO = IntVector.fromArray(Simd.I16_LANES, indexes(1, 16), 0);
+    /** The even (odd) lanes of lanes 0-15, in lanes 0-7 and again in 8-15. */
+    private static final IntVector EVEN_TWICE = IntVector.fromArray(Simd.I16_LANES, indexes(0, 0), 0);
+    private static final IntVector ODD_TWICE = IntVector.fromArray(Simd.I16_LANES, indexes(1, 0), 0);
+
+    private static int[] indexes(int first, int secondHalfBase) {
+        int[] indexes = new int[16];
+        for (int l = 0; l < 16; l++) indexes[l] = l < 8 ? 2 * l + first : secondHalfBase + 2 * (l - 8) + first;
+        return indexes;
     }
 
-    /**
-     * Adds {@code d} times a superblock's eight lanes to {@code lanes}; returns its mins times the activation sums. Sub-block {@code s} is the low (even
-     * s) or high (odd s) nibbles of bytes {@code 32 * (s / 2)..}, fifth bits from bit {@code s} of the 32
-     * high bytes. Summed in 16 float lanes (see {@link QuantBlocks#products}), exact: a lane adds two
-     * products (<= 31 * 127) per sub-block times a 6-bit scale, over eight sub-blocks: below 2^22.
-     */
-    private int addLanes(long offset, float[] xq, int xBase, short[] xs, int[] scales, float d, float[] lanes) {
-        FloatVector acc = FloatVector.zero(F16_LANES);
+    /** Elements 0..15 of each sub-block times its scale summed lane for lane into {@code halves[0..15]}, 16..31 into {@code [16..31]}. */
+    private void sumHalves(long offset, float[] x, int xBase, int[] scales, float[] halves) {
+        FloatVector low = FloatVector.zero(F16_LANES);
+        FloatVector high = FloatVector.zero(F16_LANES);
+        IntVector fifth = IntVector.fromMemorySegment(I8, data, offset + 16, Simd.LE);
+        for (int s = 0; s < 8; s++) {
+            ByteVector q = IntVector.fromMemorySegment(I8, data, offset + 48 + 32L * (s >> 1), Simd.LE)
+                    .lanewise(VectorOperators.LSHR, 4 * (s & 1)).and(0x0F0F_0F0F)
+                    .or(fifth.lanewise(VectorOperators.LSHR, s).and(0x0101_0101).lanewise(VectorOperators.LSHL, 4))
+                    .reinterpretAsBytes();
+            FloatVector scale = FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, s));
+            low = ((FloatVector) q.convertShape(VectorOperators.B2F, F16_LANES, 0)).mul(FloatVector.fromArray(F16_LANES, x, xBase + 32 * s)).fma(scale, low);
+            high = ((FloatVector) q.convertShape(VectorOperators.B2F, F16_LANES, 1)).mul(FloatVector.fromArray(F16_LANES, x, xBase + 32 * s + 16)).fma(scale, high);
+        }
+        low.intoArray(halves, 0);
+        high.intoArray(halves, 16);
+    }
+
+    /** The eight lanes of {@link #sumHalves}'s sums times {@code d} added to {@code lanes} (twice). */
+    private static void foldIntoLanes(float[] halves, float d, float[] lanes) {
+        IntVector a = (IntVector) FloatVector.fromArray(F16_LANES, halves, 0).convertShape(VectorOperators.F2I, Simd.I16_LANES, 0);
+        IntVector b = (IntVector) FloatVector.fromArray(F16_LANES, halves, 16).convertShape(VectorOperators.F2I, Simd.I16_LANES, 0);
+        IntVector pairSums = EVEN_OF_TWO.selectFrom(a, b).add(ODD_OF_TWO.selectFrom(a, b));
+        IntVector sumi = EVEN_TWICE.selectFrom(pairSums, pairSums).add(ODD_TWICE.selectFrom(pairSums, pairSums));
+        ((FloatVector) sumi.convertShape(VectorOperators.I2F, F16_LANES, 0)).fma(FloatVector.broadcast(F16_LANES, d), FloatVector.fromArray(F16_LANES, lanes, 0))
+                .intoArray(lanes, 0);
+    }
+
+    /** The superblock's 256 values times their sub-block's scale, as floats, each 32 {@link Simd#QUARTERS} regrouped. */
+    private void unpack(long offset, int[] scales, float[] weights) {
+        IntVector fifth = QuantBlocks.bytes(data, offset + 16).rearrange(Simd.QUARTERS).reinterpretAsInts();
         for (int s = 0; s < 8; s++) {
             IntVector packed = QuantBlocks.bytes(data, offset + 48 + 32L * (s >> 1)).rearrange(Simd.QUARTERS).reinterpretAsInts();
-            IntVector high = QuantBlocks.bytes(data, offset + 16).rearrange(Simd.QUARTERS).reinterpretAsInts();
-            IntVector q = packed.lanewise(VectorOperators.LSHR, 4 * (s & 1)).and(0x0F0F_0F0F)
-                    .or(high.lanewise(VectorOperators.LSHR, s).and(0x0101_0101).lanewise(VectorOperators.LSHL, 4));
+            ByteVector q = packed.lanewise(VectorOperators.LSHR, 4 * (s & 1)).and(0x0F0F_0F0F)
+                    .or(fifth.lanewise(VectorOperators.LSHR, s).and(0x0101_0101).lanewise(VectorOperators.LSHL, 4)).reinterpretAsBytes();
             FloatVector scale = FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, s));
-            acc = QuantBlocks.products(q.reinterpretAsBytes(), QuantBlocks.at(xq, xBase + 32 * s), QuantBlocks.at(xq, xBase + 32 * s + 16)).fma(scale, acc);
+            QuantBlocks.floatsOfPart0(q).mul(scale).intoArray(weights, 32 * s);
+            QuantBlocks.floatsOfPart1(q).mul(scale).intoArray(weights, 32 * s + 16);
         }
-        QuantBlocks.asFloats(QuantBlocks.eightLanesTwice(acc)).fma(FloatVector.broadcast(F16_LANES, d), QuantBlocks.at(lanes, 0)).intoArray(lanes, 0);
-        return QuantBlocks.minsTimesSums(scales[2], scales[3], xs, xBase / 16);
+    }
+
+    private static final IntVector HALVES_SWAPPED = IntVector.fromArray(Simd.I16_LANES, new int[] {8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7}, 0);
+
+    /**
+     * Adds {@code d} times the eight lanes of an {@link #unpack}ed superblock against the activations at
+     * {@code xBase} to {@code lanes[at..at+15]} (as {@link QuantBlocks#eightLanesTwice}, written out: this
+     * runs inside the batch loop, past C2's inlining budget for helpers that take vectors).
+     */
+    private static void addLanes(float[] weights, float[] xq, int xBase, float d, float[] lanes, int at) {
+        FloatVector acc = FloatVector.zero(F16_LANES);
+        for (int i = 0; i < QK_K; i += 32) {
+            acc = FloatVector.fromArray(F16_LANES, weights, i + 16).fma(FloatVector.fromArray(F16_LANES, xq, xBase + i + 16),
+                    FloatVector.fromArray(F16_LANES, weights, i).fma(FloatVector.fromArray(F16_LANES, xq, xBase + i), acc));
+        }
+        IntVector ints = (IntVector) acc.convertShape(VectorOperators.F2I, Simd.I16_LANES, 0);
+        IntVector sumi = ints.add(HALVES_SWAPPED.selectFrom(ints, ints));
+        ((FloatVector) sumi.convertShape(VectorOperators.I2F, F16_LANES, 0)).fma(FloatVector.broadcast(F16_LANES, d), FloatVector.fromArray(F16_LANES, lanes, at))
+                .intoArray(lanes, at);
     }
 
     @Override
