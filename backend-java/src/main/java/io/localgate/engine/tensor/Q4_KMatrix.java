@@ -67,19 +67,66 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         }
     }
 
-    /** The gemm for input rows {@code 0..groupsEnd-1}, four at a time. */
+    /**
+     * The gemm for input rows {@code 0..groupsEnd-1}, four at a time. Input rows go in chunks of 16 that
+     * stay in cache; weight rows two at a time, each unpacked once per chunk into scaled floats, then
+     * multiplied with every group of four input rows of the chunk, each loaded vector used twice or four
+     * times.
+     */
     private void multiplyGroupsOfFour(MatmulInput input, float[] out, int rowFrom, int rowTo, int groupsEnd) {
         float[] x = input.q8kQuartersAsFloats();
         float[] xd = input.q8kScales();
         int blocks = cols / QK_K;
         int[] pairSums = pairSums(input.q8kSums(), groupsEnd * blocks);
-        float[] weights = new float[QK_K];
-        float[] vectors = new float[256];
+        var first = new UnpackedRow(cols);
+        var second = new UnpackedRow(cols);
+        float[] vectors = new float[512];
         float[] sums = new float[16];
-        for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
-            int chunkEnd = Math.min(rowTo, chunk + ROWS_PER_CHUNK);
-            for (int b = 0; b < groupsEnd; b += 4) {
-                for (int r = chunk; r < chunkEnd; r++) dotEach64(r, blocks, x, xd, pairSums, b, out, weights, vectors, sums);
+        for (int from = 0; from < groupsEnd; from += 16) {
+            int to = Math.min(groupsEnd, from + 16);
+            for (int r = rowFrom; r < rowTo; r += 2) {
+                boolean two = r + 1 < rowTo;
+                first.unpack(this, r);
+                second.unpack(this, two ? r + 1 : r);
+                for (int b = from; b < to; b += 4) {
+                    dotEach64(first, second, blocks, x, xd, pairSums, b, vectors, sums);
+                    for (int i = 0; i < 4; i++) {
+                        out[(b + i) * rows + r] = first.sum[i] - first.minSums[i];
+                        if (two) out[(b + i) * rows + r + 1] = second.sum[i] - second.minSums[i];
+                    }
+                }
+            }
+        }
+    }
+
+    /** A weight row unpacked for the gemm: per superblock its 256 values times their scales, d, dmin and the eight mins; and its sums for four input rows. */
+    private static final class UnpackedRow {
+        final float[] weights;
+        final float[] d;
+        final float[] dmin;
+        final int[] mins;
+        final float[] sum = new float[4];
+        final float[] minSums = new float[4];
+        private final int[] scales = new int[4];
+
+        UnpackedRow(int cols) {
+            int blocks = cols / QK_K;
+            weights = new float[cols];
+            d = new float[blocks];
+            dmin = new float[blocks];
+            mins = new int[8 * blocks];
+        }
+
+        void unpack(Q4_KMatrix m, int row) {
+            int blocks = d.length;
+            long rowOffset = (long) row * blocks * BLOCK_BYTES;
+            for (int k = 0; k < blocks; k++) {
+                long offset = rowOffset + (long) k * BLOCK_BYTES;
+                d[k] = HalfFloat.f16ToF32(m.data.get(SHORT, offset));
+                dmin[k] = HalfFloat.f16ToF32(m.data.get(SHORT, offset + 2));
+                QuantBlocks.scalesMinsK4(m.data, offset + 4, scales);
+                m.unpack(offset, scales, weights, k * QK_K);
+                for (int s = 0; s < 8; s++) mins[8 * k + s] = QuantBlocks.byteOf(scales, 2, s);
             }
         }
     }
@@ -150,66 +197,99 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
     }
 
     /**
-     * The repacked gemm kernel for input rows {@code b..b+3}: the integer sums of every 64 elements scaled.
-     * Each superblock is unpacked once into scaled floats that the four rows read; the 16 sums of a
-     * superblock (four rows, four runs of 64) are summed across their lanes at once ({@link SixteenSums}).
+     * The repacked gemm kernel for two weight rows and input rows {@code b..b+3}: the integer sums of every
+     * 64 elements scaled, in order, into each row's {@code sum} and {@code mins}. The 16 sums of a superblock
+     * for each weight row (four input rows, four runs of 64) are summed across their lanes at once
+     * ({@link SixteenSums}).
      */
-    private void dotEach64(int r, int blocks, float[] x, float[] xd, int[] pairSums, int b, float[] out, float[] weights, float[] vectors, float[] sums) {
-        long rowOffset = (long) r * blocks * BLOCK_BYTES;
-        int[] scales = new int[4];
-        int[] minsOf = new int[8];
-        float[] sum = new float[4];
-        float[] mins = new float[4];
+    private static void dotEach64(UnpackedRow first, UnpackedRow second, int blocks, float[] x, float[] xd, int[] pairSums, int b,
+                                  float[] vectors, float[] sums) {
+        java.util.Arrays.fill(first.sum, 0f);
+        java.util.Arrays.fill(first.minSums, 0f);
+        java.util.Arrays.fill(second.sum, 0f);
+        java.util.Arrays.fill(second.minSums, 0f);
         for (int k = 0; k < blocks; k++) {
-            long offset = rowOffset + (long) k * BLOCK_BYTES;
-            float d = HalfFloat.f16ToF32(data.get(SHORT, offset));
-            float dmin = HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
-            QuantBlocks.scalesMinsK4(data, offset + 4, scales);
-            unpack(offset, scales, weights);
-            for (int i = 0; i < 4; i++) productsEach64(weights, x, ((b + i) * blocks + k) * QK_K, vectors, 64 * i);
-            SixteenSums.of(vectors, sums);
-            for (int s = 0; s < 8; s++) minsOf[s] = QuantBlocks.byteOf(scales, 2, s);
-            for (int i = 0; i < 4; i++) {
-                int xBlock = (b + i) * blocks + k;
-                float dy = d * xd[xBlock];
-                float dminY = dmin * xd[xBlock];
-                float rowSum = sum[i];
-                float rowMins = mins[i];
-                for (int t = 0; t < 4; t++) {
-                    rowSum = Math.fma(sums[SixteenSums.LANE_OF[4 * i + t]], dy, rowSum);
-                    int p = 8 * xBlock + 2 * t;
-                    rowMins = Math.fma(minsOf[2 * t] * pairSums[p] + minsOf[2 * t + 1] * pairSums[p + 1], dminY, rowMins);
-                }
-                sum[i] = rowSum;
-                mins[i] = rowMins;
+            for (int t = 0; t < 4; t++) {
+                products(first.weights, second.weights, k * QK_K + 64 * t, x, (b * blocks + k) * QK_K + 64 * t, blocks * QK_K, vectors, 16 * t);
+            }
+            for (int w = 0; w < 2; w++) { // one call site each: C2 inlines them once
+                SixteenSums.of(vectors, 256 * w, sums);
+                addSums(w == 0 ? first : second, k, blocks, sums, xd, pairSums, b);
             }
         }
-        for (int i = 0; i < 4; i++) out[(b + i) * rows + r] = sum[i] - mins[i];
     }
 
-    /** The superblock's 256 nibbles times their sub-block's scale, as floats, each 32 {@link Simd#QUARTERS} regrouped. */
-    private void unpack(long offset, int[] scales, float[] weights) {
+    /** A weight row's 16 lane sums of superblock {@code k} scaled into its sums and mins for input rows {@code b..b+3}, in order. */
+    private static void addSums(UnpackedRow row, int k, int blocks, float[] sums, float[] xd, int[] pairSums, int b) {
+        for (int i = 0; i < 4; i++) {
+            int xBlock = (b + i) * blocks + k;
+            float dy = row.d[k] * xd[xBlock];
+            float dminY = row.dmin[k] * xd[xBlock];
+            float rowSum = row.sum[i];
+            float rowMins = row.minSums[i];
+            for (int t = 0; t < 4; t++) {
+                rowSum = Math.fma(sums[SixteenSums.LANE_OF[4 * i + t]], dy, rowSum);
+                int p = 8 * xBlock + 2 * t;
+                rowMins = Math.fma(row.mins[8 * k + 2 * t] * pairSums[p] + row.mins[8 * k + 2 * t + 1] * pairSums[p + 1], dminY, rowMins);
+            }
+            row.sum[i] = rowSum;
+            row.minSums[i] = rowMins;
+        }
+    }
+
+    /**
+     * The products of 64 weights of two rows ({@code w0}, {@code w1} at {@code w}) with 64 activations of
+     * four input rows (at {@code xAt}, {@code stride} apart), in 16 lanes each: weight row 0's against input
+     * row {@code i} into {@code vectors[at + 64 i..]}, weight row 1's into {@code vectors[256 + at + 64 i..]}.
+     * Each weight vector is loaded once for four rows, each activation vector once for two.
+     */
+    private static void products(float[] w0, float[] w1, int w, float[] x, int xAt, int stride, float[] vectors, int at) {
+        FloatVector a0 = FloatVector.zero(F16_LANES);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
+        for (int j = 0; j < 64; j += 16) {
+            FloatVector u = FloatVector.fromArray(F16_LANES, w0, w + j);
+            FloatVector v = FloatVector.fromArray(F16_LANES, w1, w + j);
+            FloatVector y0 = FloatVector.fromArray(F16_LANES, x, xAt + j);
+            FloatVector y1 = FloatVector.fromArray(F16_LANES, x, xAt + stride + j);
+            FloatVector y2 = FloatVector.fromArray(F16_LANES, x, xAt + 2 * stride + j);
+            FloatVector y3 = FloatVector.fromArray(F16_LANES, x, xAt + 3 * stride + j);
+            a0 = u.fma(y0, a0);
+            a1 = u.fma(y1, a1);
+            a2 = u.fma(y2, a2);
+            a3 = u.fma(y3, a3);
+            b0 = v.fma(y0, b0);
+            b1 = v.fma(y1, b1);
+            b2 = v.fma(y2, b2);
+            b3 = v.fma(y3, b3);
+        }
+        a0.intoArray(vectors, at);
+        a1.intoArray(vectors, at + 64);
+        a2.intoArray(vectors, at + 128);
+        a3.intoArray(vectors, at + 192);
+        b0.intoArray(vectors, 256 + at);
+        b1.intoArray(vectors, 256 + at + 64);
+        b2.intoArray(vectors, 256 + at + 128);
+        b3.intoArray(vectors, 256 + at + 192);
+    }
+
+    /** The superblock's 256 nibbles times their sub-block's scale, as floats, each 32 {@link Simd#QUARTERS} regrouped, into {@code weights[at..at+255]}. */
+    private void unpack(long offset, int[] scales, float[] weights, int at) {
         for (int t = 0; t < 4; t++) {
             ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t).rearrange(Simd.QUARTERS);
             ByteVector low = QuantBlocks.lowNibbles(packed);
             ByteVector high = QuantBlocks.highNibbles(packed);
             FloatVector lowScale = FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t));
             FloatVector highScale = FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1));
-            QuantBlocks.floatsOfPart0(low).mul(lowScale).intoArray(weights, 64 * t);
-            QuantBlocks.floatsOfPart1(low).mul(lowScale).intoArray(weights, 64 * t + 16);
-            QuantBlocks.floatsOfPart0(high).mul(highScale).intoArray(weights, 64 * t + 32);
-            QuantBlocks.floatsOfPart1(high).mul(highScale).intoArray(weights, 64 * t + 48);
-        }
-    }
-
-    /** The products of each 64 {@link #unpack}ed weights with the activations at {@code xBase}, in 16 lanes, into {@code vectors[at..at+63]}. */
-    private static void productsEach64(float[] weights, float[] x, int xBase, float[] vectors, int at) {
-        for (int t = 0; t < 4; t++) {
-            int w = 64 * t;
-            FloatVector acc = FloatVector.fromArray(F16_LANES, weights, w).mul(FloatVector.fromArray(F16_LANES, x, xBase + w));
-            acc = FloatVector.fromArray(F16_LANES, weights, w + 16).fma(FloatVector.fromArray(F16_LANES, x, xBase + w + 16), acc);
-            acc = FloatVector.fromArray(F16_LANES, weights, w + 32).fma(FloatVector.fromArray(F16_LANES, x, xBase + w + 32), acc);
-            FloatVector.fromArray(F16_LANES, weights, w + 48).fma(FloatVector.fromArray(F16_LANES, x, xBase + w + 48), acc).intoArray(vectors, at + 16 * t);
+            QuantBlocks.floatsOfPart0(low).mul(lowScale).intoArray(weights, at + 64 * t);
+            QuantBlocks.floatsOfPart1(low).mul(lowScale).intoArray(weights, at + 64 * t + 16);
+            QuantBlocks.floatsOfPart0(high).mul(highScale).intoArray(weights, at + 64 * t + 32);
+            QuantBlocks.floatsOfPart1(high).mul(highScale).intoArray(weights, at + 64 * t + 48);
         }
     }
 

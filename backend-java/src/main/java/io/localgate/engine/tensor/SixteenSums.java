@@ -45,28 +45,28 @@ final class SixteenSums {
     }
 
     /**
-     * The lane sums of the 16 vectors in {@code vectors[0..255]} (vector {@code v} at {@code 16 v}) into
-     * {@code sums[0..15]}, vector {@code v}'s in lane {@link #LANE_OF}{@code [v]}; {@code vectors} is
+     * The lane sums of the 16 vectors in {@code vectors[at..at+255]} (vector {@code v} at {@code at + 16 v})
+     * into {@code sums[0..15]}, vector {@code v}'s in lane {@link #LANE_OF}{@code [v]}; those vectors are
      * overwritten.
      */
-    static void of(float[] vectors, float[] sums) {
-        for (int i = 0; i < 256; i += 32) {
+    static void of(float[] vectors, int at, float[] sums) {
+        for (int i = at; i < at + 256; i += 32) {
             FloatVector a = FloatVector.fromArray(F16_LANES, vectors, i);
             FloatVector b = FloatVector.fromArray(F16_LANES, vectors, i + 16);
             a.blend(b, BIT8).add(PARTNERS8.selectFrom(a, b)).intoArray(vectors, i);
         }
-        for (int i = 0; i < 256; i += 64) {
+        for (int i = at; i < at + 256; i += 64) {
             FloatVector a = FloatVector.fromArray(F16_LANES, vectors, i);
             FloatVector b = FloatVector.fromArray(F16_LANES, vectors, i + 32);
             a.blend(b, BIT4).add(PARTNERS4.selectFrom(a, b)).intoArray(vectors, i);
         }
-        for (int i = 0; i < 256; i += 128) {
+        for (int i = at; i < at + 256; i += 128) {
             FloatVector a = FloatVector.fromArray(F16_LANES, vectors, i);
             FloatVector b = FloatVector.fromArray(F16_LANES, vectors, i + 64);
             a.blend(b, BIT2).add(PARTNERS2.selectFrom(a, b)).intoArray(vectors, i);
         }
-        FloatVector a = FloatVector.fromArray(F16_LANES, vectors, 0);
-        FloatVector b = FloatVector.fromArray(F16_LANES, vectors, 128);
+        FloatVector a = FloatVector.fromArray(F16_LANES, vectors, at);
+        FloatVector b = FloatVector.fromArray(F16_LANES, vectors, at + 128);
         a.blend(b, BIT1).add(PARTNERS1.selectFrom(a, b)).intoArray(sums, 0);
     }
 }

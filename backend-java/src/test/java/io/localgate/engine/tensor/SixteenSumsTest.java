@@ -21,7 +21,7 @@ class SixteenSumsTest {
                 }
             }
             float[] sums = new float[16];
-            SixteenSums.of(vectors, sums);
+            SixteenSums.of(vectors, 0, sums);
             assertThat(sums).containsExactly(expected);
         }
     }
