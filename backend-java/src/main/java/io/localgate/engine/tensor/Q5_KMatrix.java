@@ -35,9 +35,9 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Matr
 
     /**
      * x86 llama.cpp multiplies Q5_K with {@code vec_dot_q5_K_q8_K} for every input row, batch or not. One
-     * row reads the weights straight from the segment; a batch takes weight rows in chunks that stay in
-     * cache and unpacks each superblock once into scaled floats that every input row then reads: the same
-     * exact integer lanes, so the same results as one row alone.
+     * row reads the weights straight from the segment; a batch goes in chunks of input rows that stay in
+     * cache, each superblock unpacked once per chunk into scaled floats that the chunk's rows then read:
+     * the same exact integer lanes, so the same results as one row alone.
      */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
@@ -76,11 +76,11 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         int blocks = cols / QK_K;
         int[] scales = new int[4];
         float[] weights = new float[QK_K];
-        float[] lanes = new float[16 * batch];
-        float[] mins = new float[batch];
-        for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
-            int chunkEnd = Math.min(rowTo, chunk + ROWS_PER_CHUNK);
-            for (int r = chunk; r < chunkEnd; r++) {
+        float[] lanes = new float[16 * INPUT_CHUNK];
+        float[] mins = new float[INPUT_CHUNK];
+        for (int from = 0; from < batch; from += INPUT_CHUNK) {
+            int to = Math.min(batch, from + INPUT_CHUNK);
+            for (int r = rowFrom; r < rowTo; r++) {
                 long rowOffset = (long) r * blocks * BLOCK_BYTES;
                 java.util.Arrays.fill(lanes, 0f);
                 java.util.Arrays.fill(mins, 0f);
@@ -90,19 +90,19 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Matr
                     float dmin = HalfFloat.f16ToF32(data.get(SHORT, offset + 2));
                     QuantBlocks.scalesMinsK4(data, offset + 4, scales);
                     unpack(offset, scales, weights);
-                    for (int b = 0; b < batch; b++) {
+                    for (int b = from; b < to; b++) {
                         int xBlock = b * blocks + k;
-                        addLanes(weights, xq, xBlock * QK_K, xd[xBlock] * d, lanes, 16 * b);
-                        mins[b] = Math.fma(-xd[xBlock] * dmin, QuantBlocks.minsTimesSums(scales, xs, 16 * xBlock, 0, 8), mins[b]);
+                        addLanes(weights, xq, xBlock * QK_K, xd[xBlock] * d, lanes, 16 * (b - from));
+                        mins[b - from] = Math.fma(-xd[xBlock] * dmin, QuantBlocks.minsTimesSums(scales, xs, 16 * xBlock, 0, 8), mins[b - from]);
                     }
                 }
-                for (int b = 0; b < batch; b++) out[b * rows + r] = Simd.sum8(lanes, 16 * b) + mins[b];
+                for (int b = from; b < to; b++) out[b * rows + r] = Simd.sum8(lanes, 16 * (b - from)) + mins[b - from];
             }
         }
     }
 
-    /** Weight rows per chunk for batches: their superblocks stay in cache while every input row passes. */
-    private static final int ROWS_PER_CHUNK = 16;
+    /** Input rows per chunk for batches: their activations stay in cache while the weight rows pass, each superblock unpacked once per chunk. */
+    private static final int INPUT_CHUNK = 16;
 
     /*
      * ggml's AVX2 vec_dot_q5_K_q8_K: per superblock, eight integer lanes (lane l holds elements 4l..4l+3

@@ -39,9 +39,9 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
 
     /**
      * x86 llama.cpp multiplies Q6_K with {@code vec_dot_q6_K_q8_K} for every input row, batch or not (it has
-     * no repacked or tinyBLAS kernel for it). For a batch, weight rows are taken in chunks that stay in
-     * cache, and each superblock is unpacked once into scaled floats that every input row then reads: the
-     * same exact integer lanes, so the same results as one row alone.
+     * no repacked or tinyBLAS kernel for it). A batch goes in chunks of input rows that stay in cache, each
+     * superblock unpacked once per chunk into scaled floats that the chunk's rows then read: the same exact
+     * integer lanes, so the same results as one row alone.
      */
     @Override
     public void multiply(MatmulInput input, float[] out, int rowFrom, int rowTo) {
@@ -68,7 +68,7 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
                 long offset = rowOffset + (long) k * BLOCK_BYTES;
                 addLanesInOrder(offset, x, k * QK_K, xs, 16 * k, xd[k] * weightScale(offset), lanes);
             }
-            out[r] = sum8(lanes, 0);
+            out[r] = Simd.sum8(lanes, 0);
         }
     }
 
@@ -130,37 +130,28 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         int blocks = cols / QK_K;
         int[] scaledSums = new int[16];
         float[] weights = new float[QK_K];
-        float[] lanes = new float[16 * batch];
-        for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
-            int chunkEnd = Math.min(rowTo, chunk + ROWS_PER_CHUNK);
-            for (int r = chunk; r < chunkEnd; r++) {
+        float[] lanes = new float[16 * INPUT_CHUNK];
+        for (int from = 0; from < batch; from += INPUT_CHUNK) {
+            int to = Math.min(batch, from + INPUT_CHUNK);
+            for (int r = rowFrom; r < rowTo; r++) {
                 long rowOffset = (long) r * blocks * BLOCK_BYTES;
                 java.util.Arrays.fill(lanes, 0f);
                 for (int k = 0; k < blocks; k++) {
                     long offset = rowOffset + (long) k * BLOCK_BYTES;
                     unpack(offset, weights);
                     float d = weightScale(offset);
-                    for (int b = 0; b < batch; b++) {
+                    for (int b = from; b < to; b++) {
                         scaledSums(offset, xs, 16 * (b * blocks + k), scaledSums);
-                        addLanes(weights, xq, (b * blocks + k) * QK_K, scaledSums, xd[b * blocks + k] * d, lanes, 16 * b);
+                        addLanes(weights, xq, (b * blocks + k) * QK_K, scaledSums, xd[b * blocks + k] * d, lanes, 16 * (b - from));
                     }
                 }
-                for (int b = 0; b < batch; b++) out[b * rows + r] = sum8(lanes, 16 * b);
+                for (int b = from; b < to; b++) out[b * rows + r] = Simd.sum8(lanes, 16 * (b - from));
             }
         }
     }
 
-    /** {@link Simd#sum8} of lanes {@code at..at+7}, in scalar arithmetic (the same additions). */
-    private static float sum8(float[] lanes, int at) {
-        float h0 = lanes[at] + lanes[at + 4];
-        float h1 = lanes[at + 1] + lanes[at + 5];
-        float h2 = lanes[at + 2] + lanes[at + 6];
-        float h3 = lanes[at + 3] + lanes[at + 7];
-        return (h0 + h2) + (h1 + h3);
-    }
-
-    /** Weight rows per chunk for batches: their superblocks stay in cache while every input row passes. */
-    private static final int ROWS_PER_CHUNK = 16;
+    /** Input rows per chunk for batches: their activations stay in cache while the weight rows pass, each superblock unpacked once per chunk. */
+    private static final int INPUT_CHUNK = 16;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Simd.LE);
 
     private float weightScale(long offset) {
