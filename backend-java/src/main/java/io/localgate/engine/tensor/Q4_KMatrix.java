@@ -9,6 +9,9 @@ import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_K weights: superblocks of 256 (144 bytes: F16 {@code d} and {@code dmin}, 12 bytes of eight 6-bit
@@ -77,7 +80,15 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         float[] x = input.q8kQuartersAsFloats();
         float[] xd = input.q8kScales();
         int blocks = cols / QK_K;
-        int[] pairSums = pairSums(input.q8kSums(), groupsEnd * blocks);
+        float[] xdByBlock = new float[blocks * groupsEnd];
+        int[] pairSums = new int[blocks * 8 * groupsEnd];
+        short[] xs = input.q8kSums();
+        for (int b = 0; b < groupsEnd; b++) {
+            for (int k = 0; k < blocks; k++) {
+                xdByBlock[k * groupsEnd + b] = xd[b * blocks + k];
+                for (int s = 0; s < 8; s++) pairSums[(k * 8 + s) * groupsEnd + b] = xs[(b * blocks + k) * 16 + 2 * s] + xs[(b * blocks + k) * 16 + 2 * s + 1];
+            }
+        }
         var first = new UnpackedRow(cols);
         var second = new UnpackedRow(cols);
         float[] vectors = new float[512];
@@ -89,7 +100,7 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
                 first.unpack(this, r);
                 second.unpack(this, two ? r + 1 : r);
                 for (int b = from; b < to; b += 4) {
-                    dotEach64(first, second, blocks, x, xd, pairSums, b, vectors, sums);
+                    dotEach64(first, second, blocks, x, xdByBlock, pairSums, groupsEnd, b, vectors, sums);
                     for (int i = 0; i < 4; i++) {
                         out[(b + i) * rows + r] = first.sum[i] - first.minSums[i];
                         if (two) out[(b + i) * rows + r + 1] = second.sum[i] - second.minSums[i];
@@ -202,8 +213,8 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
      * for each weight row (four input rows, four runs of 64) are summed across their lanes at once
      * ({@link SixteenSums}).
      */
-    private static void dotEach64(UnpackedRow first, UnpackedRow second, int blocks, float[] x, float[] xd, int[] pairSums, int b,
-                                  float[] vectors, float[] sums) {
+    private static void dotEach64(UnpackedRow first, UnpackedRow second, int blocks, float[] x, float[] xdByBlock, int[] pairSums, int inputs,
+                                  int b, float[] vectors, float[] sums) {
         java.util.Arrays.fill(first.sum, 0f);
         java.util.Arrays.fill(first.minSums, 0f);
         java.util.Arrays.fill(second.sum, 0f);
@@ -214,33 +225,42 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             }
             for (int w = 0; w < 2; w++) { // one call site each: C2 inlines them once
                 SixteenSums.of(vectors, 256 * w, sums);
-                addSums(w == 0 ? first : second, k, blocks, sums, xd, pairSums, b);
+                addSums(w == 0 ? first : second, k, sums, xdByBlock, k * inputs + b, pairSums, k * 8 * inputs + b, inputs);
             }
         }
     }
 
-    /** A weight row's 16 lane sums of superblock {@code k} scaled into its sums and mins for input rows {@code b..b+3}, in order. */
-    private static void addSums(UnpackedRow row, int k, int blocks, float[] sums, float[] xd, int[] pairSums, int b) {
-        for (int i = 0; i < 4; i++) {
-            int xBlock = (b + i) * blocks + k;
-            float dy = row.d[k] * xd[xBlock];
-            float dminY = row.dmin[k] * xd[xBlock];
-            float rowSum = row.sum[i];
-            float rowMins = row.minSums[i];
-            for (int t = 0; t < 4; t++) {
-                rowSum = Math.fma(sums[SixteenSums.LANE_OF[4 * i + t]], dy, rowSum);
-                int p = 8 * xBlock + 2 * t;
-                rowMins = Math.fma(row.mins[8 * k + 2 * t] * pairSums[p] + row.mins[8 * k + 2 * t + 1] * pairSums[p + 1], dminY, rowMins);
-            }
-            row.sum[i] = rowSum;
-            row.minSums[i] = rowMins;
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
+    /** Where the four input rows' sums of run t lie in {@link SixteenSums}'s lanes, given {@link #products}'s order. */
+    private static final int[] RUN_LANES = {0, 8, 4, 12};
+
+    /**
+     * A weight row's 16 lane sums of superblock {@code k} scaled into its sums and mins for the four input
+     * rows, run after run, each input row in its own lane: {@code xd} at {@code xdAt} and the activation
+     * pair sums at {@code pairAt} ({@code inputs} apart from one pair to the next) are laid out by
+     * superblock, the four rows side by side.
+     */
+    private static void addSums(UnpackedRow row, int k, float[] sums, float[] xd, int xdAt, int[] pairSums, int pairAt, int inputs) {
+        FloatVector y = FloatVector.fromArray(F4, xd, xdAt);
+        FloatVector dy = y.mul(row.d[k]);
+        FloatVector dminY = y.mul(row.dmin[k]);
+        FloatVector sum = FloatVector.fromArray(F4, row.sum, 0);
+        FloatVector mins = FloatVector.fromArray(F4, row.minSums, 0);
+        for (int t = 0; t < 4; t++) {
+            sum = FloatVector.fromArray(F4, sums, RUN_LANES[t]).fma(dy, sum);
+            IntVector m = IntVector.fromArray(I4, pairSums, pairAt + 2 * t * inputs).mul(row.mins[8 * k + 2 * t])
+                    .add(IntVector.fromArray(I4, pairSums, pairAt + (2 * t + 1) * inputs).mul(row.mins[8 * k + 2 * t + 1]));
+            mins = ((FloatVector) m.convert(VectorOperators.I2F, 0)).fma(dminY, mins);
         }
+        sum.intoArray(row.sum, 0);
+        mins.intoArray(row.minSums, 0);
     }
 
     /**
      * The products of 64 weights of two rows ({@code w0}, {@code w1} at {@code w}) with 64 activations of
      * four input rows (at {@code xAt}, {@code stride} apart), in 16 lanes each: weight row 0's against input
-     * row {@code i} into {@code vectors[at + 64 i..]}, weight row 1's into {@code vectors[256 + at + 64 i..]}.
+     * row {@code i} into {@code vectors[at + 64 rev(i)..]}, weight row 1's 256 further.
      * Each weight vector is loaded once for four rows, each activation vector once for two.
      */
     private static void products(float[] w0, float[] w1, int w, float[] x, int xAt, int stride, float[] vectors, int at) {
@@ -268,13 +288,15 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
             b2 = v.fma(y2, b2);
             b3 = v.fma(y3, b3);
         }
+        // input row i as vector 4 * rev(i) + t (its two bits reversed): then SixteenSums puts the four input
+        // rows' sums of a run side by side, in order
         a0.intoArray(vectors, at);
-        a1.intoArray(vectors, at + 64);
-        a2.intoArray(vectors, at + 128);
+        a1.intoArray(vectors, at + 128);
+        a2.intoArray(vectors, at + 64);
         a3.intoArray(vectors, at + 192);
         b0.intoArray(vectors, 256 + at);
-        b1.intoArray(vectors, 256 + at + 64);
-        b2.intoArray(vectors, 256 + at + 128);
+        b1.intoArray(vectors, 256 + at + 128);
+        b2.intoArray(vectors, 256 + at + 64);
         b3.intoArray(vectors, 256 + at + 192);
     }
 

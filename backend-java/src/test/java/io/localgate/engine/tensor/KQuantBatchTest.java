@@ -50,6 +50,71 @@ class KQuantBatchTest {
         }
     }
 
+    /**
+     * The Q4_K gemm (groups of four input rows, rows a multiple of 8) against llama.cpp's repacked gemm
+     * order written out in scalars: per superblock and run of 64, the exact integer sum of the scaled
+     * nibbles times the quants fma'd with {@code d * d_x} into one float, and the run's two mins times the
+     * activation sums of their 32 elements fma'd with {@code dmin * d_x} into another; the row is their
+     * difference.
+     */
+    @org.junit.jupiter.api.Test
+    void theQ4_KGemmFollowsGgmlsOrder() {
+        var random = new Random(44);
+        int rows = 16;
+        int cols = 768;
+        int batch = 20; // a chunk of 16 input rows, then another group of four
+        try (Arena arena = Arena.ofConfined()) {
+            var data = QuantizedMatrixTest.randomBlocks(GgmlType.Q4_K, (long) rows * cols / 256, random, arena);
+            Matrix m = Matrix.of(GgmlType.Q4_K, data, rows, cols);
+            float[] x = new float[batch * cols];
+            for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
+            var input = new MatmulInput(batch, cols).set(x, batch, multiRowFlags(batch));
+            input.prepare(m.dotType());
+            float[] out = new float[batch * rows];
+            m.multiply(input, out, 0, rows);
+            int blocks = cols / 256;
+            int[] words = new int[4];
+            for (int r = 0; r < rows; r++) {
+                for (int b = 0; b < batch; b++) {
+                    float sum = 0f;
+                    float mins = 0f;
+                    for (int k = 0; k < blocks; k++) {
+                        long offset = (long) (r * blocks + k) * Q4_KMatrix.BLOCK_BYTES;
+                        float d = HalfFloat.f16ToF32(data.get(Simd.SHORT, offset));
+                        float dmin = HalfFloat.f16ToF32(data.get(Simd.SHORT, offset + 2));
+                        QuantBlocks.scalesMinsK4(data, offset + 4, words);
+                        int xBlock = b * blocks + k;
+                        float yd = input.q8kScales()[xBlock];
+                        for (int t = 0; t < 4; t++) {
+                            int isum = 0;
+                            for (int e = 0; e < 64; e++) {
+                                int packed = QuantBlocks.byteAt(data, offset + 16 + 32L * t + e % 32);
+                                int q = e < 32 ? packed & 0x0F : packed >>> 4;
+                                int sub = 2 * t + e / 32;
+                                isum += q * QuantBlocks.byteOf(words, 0, sub) * input.q8kQuants()[xBlock * 256 + 64 * t + e];
+                            }
+                            sum = Math.fma(isum, d * yd, sum);
+                            int minSum = 0;
+                            for (int sub = 2 * t; sub < 2 * t + 2; sub++) {
+                                minSum += QuantBlocks.byteOf(words, 2, sub)
+                                        * (input.q8kSums()[16 * xBlock + 2 * sub] + input.q8kSums()[16 * xBlock + 2 * sub + 1]);
+                            }
+                            mins = Math.fma(minSum, dmin * yd, mins);
+                        }
+                    }
+                    assertThat(Float.floatToRawIntBits(out[b * rows + r])).as("weight row %d input row %d", r, b)
+                            .isEqualTo(Float.floatToRawIntBits(sum - mins));
+                }
+            }
+        }
+    }
+
+    private static boolean[] multiRowFlags(int batch) {
+        boolean[] flags = new boolean[batch];
+        Arrays.fill(flags, true);
+        return flags;
+    }
+
     /** Input row {@code b} alone, or {@code copies} copies of it in one batch: the first copy's results. */
     private static float[] alone(Matrix m, float[] x, int b, int cols, int copies) {
         float[] row = new float[copies * cols];
