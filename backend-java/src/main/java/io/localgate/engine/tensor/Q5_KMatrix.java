@@ -10,7 +10,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q5_K weights: Q4_K with a fifth bit (176 bytes: F16 {@code d} and {@code dmin}, 12 bytes of 6-bit
@@ -118,27 +117,13 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Matr
      * vectors, since past C2's inlining budget such a helper's vectors are boxed.
      */
 
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-    /** Lanes 0-7: the even lanes of a first vector, 8-15: of a second; {@link #ODD_OF_TWO} the odd ones. */
-    private static final IntVector EVEN_OF_TWO = IntVector.fromArray(Simd.I16_LANES, indexes(0, 16), 0);
-    private static final IntVector ODD_OF_TWO = IntVector.fromArray(Simd.I16_LANES, indexes(1, 16), 0);
-    /** The even (odd) lanes of lanes 0-15, in lanes 0-7 and again in 8-15. */
-    private static final IntVector EVEN_TWICE = IntVector.fromArray(Simd.I16_LANES, indexes(0, 0), 0);
-    private static final IntVector ODD_TWICE = IntVector.fromArray(Simd.I16_LANES, indexes(1, 0), 0);
-
-    private static int[] indexes(int first, int secondHalfBase) {
-        int[] indexes = new int[16];
-        for (int l = 0; l < 16; l++) indexes[l] = l < 8 ? 2 * l + first : secondHalfBase + 2 * (l - 8) + first;
-        return indexes;
-    }
-
     /** Elements 0..15 of each sub-block times its scale summed lane for lane into {@code halves[0..15]}, 16..31 into {@code [16..31]}. */
     private void sumHalves(long offset, float[] x, int xBase, int[] scales, float[] halves) {
         FloatVector low = FloatVector.zero(F16_LANES);
         FloatVector high = FloatVector.zero(F16_LANES);
-        IntVector fifth = IntVector.fromMemorySegment(I8, data, offset + 16, Simd.LE);
+        IntVector fifth = IntVector.fromMemorySegment(QuantBlocks.I8_LANES, data, offset + 16, Simd.LE);
         for (int s = 0; s < 8; s++) {
-            ByteVector q = IntVector.fromMemorySegment(I8, data, offset + 48 + 32L * (s >> 1), Simd.LE)
+            ByteVector q = IntVector.fromMemorySegment(QuantBlocks.I8_LANES, data, offset + 48 + 32L * (s >> 1), Simd.LE)
                     .lanewise(VectorOperators.LSHR, 4 * (s & 1)).and(0x0F0F_0F0F)
                     .or(fifth.lanewise(VectorOperators.LSHR, s).and(0x0101_0101).lanewise(VectorOperators.LSHL, 4))
                     .reinterpretAsBytes();
@@ -154,8 +139,8 @@ public record Q5_KMatrix(MemorySegment data, int rows, int cols) implements Matr
     private static void foldIntoLanes(float[] halves, float d, float[] lanes) {
         IntVector a = (IntVector) FloatVector.fromArray(F16_LANES, halves, 0).convertShape(VectorOperators.F2I, Simd.I16_LANES, 0);
         IntVector b = (IntVector) FloatVector.fromArray(F16_LANES, halves, 16).convertShape(VectorOperators.F2I, Simd.I16_LANES, 0);
-        IntVector pairSums = EVEN_OF_TWO.selectFrom(a, b).add(ODD_OF_TWO.selectFrom(a, b));
-        IntVector sumi = EVEN_TWICE.selectFrom(pairSums, pairSums).add(ODD_TWICE.selectFrom(pairSums, pairSums));
+        IntVector pairSums = QuantBlocks.EVEN_OF_TWO.selectFrom(a, b).add(QuantBlocks.ODD_OF_TWO.selectFrom(a, b));
+        IntVector sumi = QuantBlocks.EVEN_TWICE.selectFrom(pairSums, pairSums).add(QuantBlocks.ODD_TWICE.selectFrom(pairSums, pairSums));
         ((FloatVector) sumi.convertShape(VectorOperators.I2F, F16_LANES, 0)).fma(FloatVector.broadcast(F16_LANES, d), FloatVector.fromArray(F16_LANES, lanes, 0))
                 .intoArray(lanes, 0);
     }

@@ -13,7 +13,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q6_K weights: superblocks of 256 (210 bytes: 128 bytes of low nibbles, 64 bytes of high bit pairs,
@@ -72,20 +71,6 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         }
     }
 
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-    /** Lanes 0-7: the even lanes of a first vector, 8-15: of a second; {@link #ODD_OF_TWO} the odd ones. */
-    private static final IntVector EVEN_OF_TWO = IntVector.fromArray(Simd.I16_LANES, indexes(0, 16), 0);
-    private static final IntVector ODD_OF_TWO = IntVector.fromArray(Simd.I16_LANES, indexes(1, 16), 0);
-    /** The even (odd) lanes of lanes 0-15, in lanes 0-7 and again in 8-15. */
-    private static final IntVector EVEN_TWICE = IntVector.fromArray(Simd.I16_LANES, indexes(0, 0), 0);
-    private static final IntVector ODD_TWICE = IntVector.fromArray(Simd.I16_LANES, indexes(1, 0), 0);
-
-    private static int[] indexes(int first, int secondHalfBase) {
-        int[] indexes = new int[16];
-        for (int l = 0; l < 16; l++) indexes[l] = l < 8 ? 2 * l + first : secondHalfBase + 2 * (l - 8) + first;
-        return indexes;
-    }
-
     /**
      * One superblock of one row as {@link #addLanes} computes it, from activations in element order:
      * elements 0..15 of each run add up in {@code low}, 16..31 in {@code high}, lane for lane; then lanes
@@ -100,8 +85,8 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         for (int run = 0; run < 8; run++) {
             int half = run >> 2;
             int m = run & 3;
-            IntVector nibbles = IntVector.fromMemorySegment(I8, data, offset + 64L * half + 32L * (m & 1), Simd.LE);
-            IntVector pairs = IntVector.fromMemorySegment(I8, data, offset + 128 + 32L * half, Simd.LE);
+            IntVector nibbles = IntVector.fromMemorySegment(QuantBlocks.I8_LANES, data, offset + 64L * half + 32L * (m & 1), Simd.LE);
+            IntVector pairs = IntVector.fromMemorySegment(QuantBlocks.I8_LANES, data, offset + 128 + 32L * half, Simd.LE);
             ByteVector q = nibbles.lanewise(VectorOperators.LSHR, 4 * (m >> 1)).and(0x0F0F_0F0F)
                     .or(pairs.lanewise(VectorOperators.LSHR, 2 * m).and(0x0303_0303).lanewise(VectorOperators.LSHL, 4))
                     .reinterpretAsBytes();
@@ -115,9 +100,9 @@ public record Q6_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         IntVector b = (IntVector) high.convertShape(VectorOperators.F2I, Simd.I16_LANES, 0);
         IntVector scaled = ((IntVector) ShortVector.fromArray(Simd.S16_LANES, xs, sums).convertShape(VectorOperators.S2I, Simd.I16_LANES, 0))
                 .mul((IntVector) ByteVector.fromMemorySegment(Simd.B16_LANES, data, offset + 192, Simd.LE).convertShape(VectorOperators.B2I, Simd.I16_LANES, 0));
-        IntVector pairSums = EVEN_OF_TWO.selectFrom(a, b).add(ODD_OF_TWO.selectFrom(a, b));
-        IntVector sumi = EVEN_TWICE.selectFrom(pairSums, pairSums).add(ODD_TWICE.selectFrom(pairSums, pairSums))
-                .sub(EVEN_TWICE.selectFrom(scaled, scaled).add(ODD_TWICE.selectFrom(scaled, scaled)).lanewise(VectorOperators.LSHL, 5));
+        IntVector pairSums = QuantBlocks.EVEN_OF_TWO.selectFrom(a, b).add(QuantBlocks.ODD_OF_TWO.selectFrom(a, b));
+        IntVector sumi = QuantBlocks.EVEN_TWICE.selectFrom(pairSums, pairSums).add(QuantBlocks.ODD_TWICE.selectFrom(pairSums, pairSums))
+                .sub(QuantBlocks.EVEN_TWICE.selectFrom(scaled, scaled).add(QuantBlocks.ODD_TWICE.selectFrom(scaled, scaled)).lanewise(VectorOperators.LSHL, 5));
         ((FloatVector) sumi.convertShape(VectorOperators.I2F, F16_LANES, 0)).fma(FloatVector.broadcast(F16_LANES, d), FloatVector.fromArray(F16_LANES, lanes, 0))
                 .intoArray(lanes, 0);
     }

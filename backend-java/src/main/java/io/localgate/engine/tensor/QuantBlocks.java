@@ -32,6 +32,24 @@ final class QuantBlocks {
     private static final IntVector NIBBLE_POSITIONS = IntVector.fromArray(I8_LANES, new int[] {0, 4, 8, 12, 16, 20, 24, 28}, 0);
     private static final VectorMask<Integer> UPPER_HALF = I8_LANES.indexInRange(-4, 4);
 
+    /*
+     * Folding two vectors of 16 int lanes into ggml's eight lanes of four consecutive elements, for the
+     * one-row K-quant kernels that sum elements 0..15 of each run of 32 lane for lane in one vector and
+     * 16..31 in another: selectFrom indexes for the pair sums of the first's lanes in lanes 0-7 and the
+     * second's in 8-15 (EVEN_OF_TWO + ODD_OF_TWO), then for the pairs of those, in lanes 0-7 and again 8-15
+     * (EVEN_TWICE + ODD_TWICE).
+     */
+    static final IntVector EVEN_OF_TWO = IntVector.fromArray(Simd.I16_LANES, laneIndexes(0, 16), 0);
+    static final IntVector ODD_OF_TWO = IntVector.fromArray(Simd.I16_LANES, laneIndexes(1, 16), 0);
+    static final IntVector EVEN_TWICE = IntVector.fromArray(Simd.I16_LANES, laneIndexes(0, 0), 0);
+    static final IntVector ODD_TWICE = IntVector.fromArray(Simd.I16_LANES, laneIndexes(1, 0), 0);
+
+    private static int[] laneIndexes(int first, int secondHalfBase) {
+        int[] indexes = new int[16];
+        for (int l = 0; l < 16; l++) indexes[l] = l < 8 ? 2 * l + first : secondHalfBase + 2 * (l - 8) + first;
+        return indexes;
+    }
+
     private static final VectorShuffle<Integer> SWAP_INT_HALVES = VectorShuffle.fromOp(Simd.I16_LANES, i -> (i + 8) % 16);
 
     private QuantBlocks() {
