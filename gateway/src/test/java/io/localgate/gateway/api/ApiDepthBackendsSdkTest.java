@@ -54,12 +54,7 @@ class ApiDepthBackendsSdkTest {
                         file: %s.gguf
                         context_size: 512
                         """.formatted(model));
-                Files.writeString(dir.resolve(model + "-llama-cpp.yaml"), """
-                        backend: llama-cpp
-                        file: %s.gguf
-                        context_size: 512
-                        threads: 1
-                        """.formatted(model));
+                SdkTestSupport.alsoOnLlamaCpp(dir, model);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

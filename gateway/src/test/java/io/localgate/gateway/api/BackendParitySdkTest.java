@@ -10,9 +10,6 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.models.Model;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,18 +35,9 @@ class BackendParitySdkTest {
     @DynamicPropertySource
     static void models(DynamicPropertyRegistry properties) {
         Path dir = SdkTestSupport.emptyModelsDirectory("parity");
-        try {
-            for (String model : MODELS) {
-                SdkTestSupport.linkSharedModel(dir, model);
-                Files.writeString(dir.resolve(model + "-llama-cpp.yaml"), """
-                        backend: llama-cpp
-                        file: %s.gguf
-                        context_size: 512
-                        threads: 1
-                        """.formatted(model));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (String model : MODELS) {
+            SdkTestSupport.linkSharedModel(dir, model);
+            SdkTestSupport.alsoOnLlamaCpp(dir, model);
         }
         properties.add("localgate.models.path", dir::toString);
     }

@@ -9,9 +9,6 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.completions.CompletionUsage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,16 +35,7 @@ class CachedTokensSdkTest {
     static void models(DynamicPropertyRegistry properties) {
         Path dir = SdkTestSupport.emptyModelsDirectory("cached-tokens");
         SdkTestSupport.linkSharedModel(dir, MODEL);
-        try {
-            Files.writeString(dir.resolve(MODEL + "-llama-cpp.yaml"), """
-                    backend: llama-cpp
-                    file: %s.gguf
-                    context_size: 512
-                    threads: 1
-                    """.formatted(MODEL));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        SdkTestSupport.alsoOnLlamaCpp(dir, MODEL);
         properties.add("localgate.models.path", dir::toString);
     }
 

@@ -9,11 +9,8 @@ import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,18 +45,9 @@ class EmbeddingsSdkTest {
     @DynamicPropertySource
     static void models(DynamicPropertyRegistry properties) {
         Path dir = SdkTestSupport.emptyModelsDirectory("embeddings");
-        try {
-            for (String model : List.of(MINILM, CHAT_MODEL, "synth-qwen2-q4_0", "synth-llama3-q8_0")) {
-                SdkTestSupport.linkSharedModel(dir, model);
-                Files.writeString(dir.resolve(model + "-llama-cpp.yaml"), """
-                        backend: llama-cpp
-                        file: %s.gguf
-                        context_size: 512
-                        threads: 1
-                        """.formatted(model));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (String model : List.of(MINILM, CHAT_MODEL, "synth-qwen2-q4_0", "synth-llama3-q8_0")) {
+            SdkTestSupport.linkSharedModel(dir, model);
+            SdkTestSupport.alsoOnLlamaCpp(dir, model);
         }
         properties.add("localgate.models.path", dir::toString);
     }

@@ -56,4 +56,21 @@ final class SdkTestSupport {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * Serves {@code MODEL.gguf} (linked already) a second time, as {@code MODEL-llama-cpp} on the
+     * {@code llama-cpp} backend (context 512, one thread).
+     */
+    static void alsoOnLlamaCpp(Path dir, String model) {
+        try {
+            Files.writeString(dir.resolve(model + "-llama-cpp.yaml"), """
+                    backend: llama-cpp
+                    file: %s.gguf
+                    context_size: 512
+                    threads: 1
+                    """.formatted(model));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }
