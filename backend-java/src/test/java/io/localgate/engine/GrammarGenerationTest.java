@@ -8,8 +8,21 @@ import io.localgate.backend.GenerationRequest;
 import io.localgate.backend.LoadedModel;
 import io.localgate.backend.ModelSpec;
 import io.localgate.backend.SamplingParams;
+import io.localgate.backend.Tokenizer;
+import io.localgate.engine.gguf.GgufFile;
+import io.localgate.engine.grammar.TokenTrie;
+import io.localgate.engine.kv.KvCache;
+import io.localgate.engine.model.Architecture;
+import io.localgate.engine.model.ModelConfig;
+import io.localgate.engine.model.ModelWeights;
+import io.localgate.engine.model.Transformer;
+import io.localgate.engine.scheduler.Scheduler;
+import io.localgate.engine.tensor.WorkerPool;
+import io.localgate.engine.tokenizer.Tokenizers;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /** A request's grammar through the java backend's scheduler: the output follows it, greedy or sampled, and a bad grammar is refused at submit. */
@@ -61,6 +74,41 @@ class GrammarGenerationTest {
             assertThatThrownBy(() -> model.submit(bad)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("line 2");
             var leftRecursive = new GenerationRequest(prompt, SamplingParams.GREEDY, 8, 0, new int[0], "root ::= root \"a\" | \"b\"");
             assertThatThrownBy(() -> model.submit(leftRecursive)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("left-recursive");
+        }
+    }
+
+    /**
+     * The vocabulary's trie (built on a model's first grammar request) and each request's matcher are made
+     * on the thread that submits, not on the loop thread that steps every sequence of the model.
+     */
+    @Test
+    void theVocabularyTrieIsBuiltOnTheSubmittingThread() throws Exception {
+        try (GgufFile file = GgufFile.open(SharedModels.model("stories260K.gguf"))) {
+            ModelConfig config = ModelConfig.from(file, Architecture.LLAMA);
+            try (var pool = new WorkerPool("test", 1); var cache = new KvCache(config.layers(), 2, 128, config.kvDim())) {
+                generateWithAGrammar(file, config, pool, cache);
+            }
+        }
+    }
+
+    private static void generateWithAGrammar(GgufFile file, ModelConfig config, WorkerPool pool, KvCache cache) throws Exception {
+        Tokenizer tokenizer = Tokenizers.fromGguf(file.metadata());
+        var transformer = new Transformer(config, ModelWeights.load(file, config), pool, 64, 2);
+        var built = TokenTrie.lazy(tokenizer);
+        List<String> buildingThreads = new CopyOnWriteArrayList<>();
+        try (var scheduler = new Scheduler("stories", transformer, cache, tokenizer::isEndOfGeneration, 64, () -> {
+            buildingThreads.add(Thread.currentThread().getName());
+            return built.get();
+        })) {
+            int[] prompt = tokenizer.encode("Once upon a time", true, false);
+            var generation = scheduler.submit(new GenerationRequest(prompt, SamplingParams.GREEDY, 64, 0, new int[0], GRAMMAR));
+            assertThat(buildingThreads).containsExactly(Thread.currentThread().getName());
+            var collector = new Collector();
+            generation.subscribe(collector);
+            collector.await();
+            String text = new String(tokenizer.decode(collector.tokens().stream().mapToInt(Integer::intValue).toArray(), false), StandardCharsets.UTF_8);
+            assertThat(text).matches("The (cat|dog|bird) is (big|small)\\.");
+            assertThat(buildingThreads).containsExactly(Thread.currentThread().getName());
         }
     }
 }

@@ -106,9 +106,10 @@ public final class Scheduler implements AutoCloseable {
         if (closed) throw new IllegalStateException("model " + name + " is closed");
         request.requireFits(cache.contextSize(), vocabSize);
         if (request.grammar() != null && tokenTrie == null) throw new IllegalArgumentException("model " + name + " takes no grammar");
-        Grammar grammar = request.grammar() == null ? null : Grammar.parse(request.grammar());
         var sequence = new Sequence(request);
-        sequence.grammar = grammar;
+        // Parsed, and the vocabulary's trie built on the model's first grammar request, here on the caller's
+        // thread: on the loop thread they would hold up every other sequence's next step.
+        if (request.grammar() != null) sequence.matcher = new GrammarMatcher(Grammar.parse(request.grammar()), tokenTrie.get());
         sequence.publisher = new TokenPublisher(() -> enqueue(sequence), () -> waiting.remove(sequence));
         return sequence.publisher;
     }
@@ -206,8 +207,7 @@ public final class Scheduler implements AutoCloseable {
             reuse(s, source, shared);
         }
         try {
-            GrammarMatcher matcher = s.grammar == null ? null : new GrammarMatcher(s.grammar, tokenTrie.get());
-            s.sampler = new Sampler(s.request.sampling(), vocabSize, s.prompt, matcher);
+            s.sampler = new Sampler(s.request.sampling(), vocabSize, s.prompt, s.matcher);
         } catch (RuntimeException e) {
             fail(s, e);
             return;

@@ -2,7 +2,7 @@ package io.localgate.engine.scheduler;
 
 import io.localgate.backend.GenerationRequest;
 import io.localgate.backend.TokenPublisher;
-import io.localgate.engine.grammar.Grammar;
+import io.localgate.engine.grammar.GrammarMatcher;
 import io.localgate.engine.sampling.Sampler;
 import java.util.Arrays;
 
@@ -14,8 +14,8 @@ final class Sequence {
     final int[] stopTokens;
     TokenPublisher publisher;
     Sampler sampler;
-    /** The output's grammar, or null. */
-    Grammar grammar;
+    /** Where the output stands in its grammar, or null when it has none. */
+    GrammarMatcher matcher;
     int slot = -1;
     /** Prompt tokens already in the KV cache. */
     int prefilled;
