@@ -12,6 +12,7 @@ import java.util.Set;
 import reactor.adapter.JdkFlowAdapter;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Runs one generation on a loaded model and turns its tokens into text: whole UTF-8 characters only,
@@ -46,8 +47,11 @@ public final class TextGeneration {
             var generation = model.submit(request);
             var decoder = new Decoder(model.tokenizer(), stops, promptTokens, logprobs, shown, generation);
             // delayError: a backend failure must not overtake the tokens generated before it, which
-            // an operator's prefetch queue may still hold when the failure arrives
+            // an operator's prefetch queue may still hold when the failure arrives. publishOn: the
+            // backend emits on the model's loop thread, which must go on to its next step rather than
+            // decode, serialize and write each stream's chunk (publishOn also delays errors)
             return JdkFlowAdapter.flowPublisherToFlux(generation)
+                    .publishOn(Schedulers.parallel())
                     .transformDeferredContextual((tokens, context) -> GenerationObserver.watch(tokens, context, promptTokens))
                     .concatMapDelayError(event -> Flux.fromIterable(decoder.accept(event)))
                     .takeUntil(GenerationEvent.Done.class::isInstance)
