@@ -74,7 +74,8 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
     /**
      * The repacked kernels (gemv/gemm q4_0_8x8): whole-block integer sums, scaled and summed in order. A
      * block's products are exact integers in float lanes, and so is their sum (below 2^24), whatever the
-     * order of the lane sum. The activations come converted to floats once per input.
+     * order of the lane sum. The activations come converted to floats once per input. Vector API calls
+     * only (see Q4_KMatrix.superblockSum: a helper taking a vector can be left a call, and box it).
      */
     private float dotPerBlock(long rowOffset, int blocks, float[] x, float[] xd) {
         float sum = 0f;
@@ -82,19 +83,13 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             float scale = HalfFloat.f16ToF32(data.get(SHORT, offset)) * xd[k];
             ByteVector packed = ByteVector.fromMemorySegment(B16_LANES, data, offset + 2, LE);
-            FloatVector low = floats(packed.and((byte) 0x0F).sub((byte) 8)).mul(FloatVector.fromArray(F16_LANES, x, k * BLOCK));
-            FloatVector products = floats(highNibbles(packed)).fma(FloatVector.fromArray(F16_LANES, x, k * BLOCK + 16), low);
+            ByteVector high = packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
+            FloatVector low = ((FloatVector) packed.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F16_LANES, 0))
+                    .mul(FloatVector.fromArray(F16_LANES, x, k * BLOCK));
+            FloatVector products = ((FloatVector) high.convertShape(VectorOperators.B2F, F16_LANES, 0)).fma(FloatVector.fromArray(F16_LANES, x, k * BLOCK + 16), low);
             sum = Math.fma(products.reduceLanes(VectorOperators.ADD), scale, sum);
         }
         return sum;
-    }
-
-    private static ByteVector highNibbles(ByteVector packed) {
-        return packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
-    }
-
-    private static FloatVector floats(ByteVector bytes) {
-        return (FloatVector) bytes.convertShape(VectorOperators.B2F, Simd.F16_LANES, 0);
     }
 
     /** vec_dot_q4_0_q8_0 and tinyBLAS_Q0_AVX: eight float lanes, as {@link Q8_0Matrix}. */

@@ -155,10 +155,11 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
         float[] xd = input.q8kScales();
         short[] xs = input.q8kSums();
         int blocks = cols / QK_K;
+        int[] scales = new int[4];
         for (int chunk = rowFrom; chunk < rowTo; chunk += ROWS_PER_CHUNK) {
             int chunkEnd = Math.min(rowTo, chunk + ROWS_PER_CHUNK);
             for (int b = from; b < input.rows(); b++) {
-                for (int r = chunk; r < chunkEnd; r++) out[b * rows + r] = dot((long) r * blocks * BLOCK_BYTES, blocks, x, xd, xs, b * blocks);
+                for (int r = chunk; r < chunkEnd; r++) out[b * rows + r] = dot((long) r * blocks * BLOCK_BYTES, blocks, x, xd, xs, b * blocks, scales);
             }
         }
     }
@@ -173,11 +174,10 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
      * most 16 * 15 * 63 * 127 < 2^21; they become ints before the lanes are summed.
      */
 
-    /** The repacked gemv kernel: each superblock's integer sums scaled once. */
-    private float dot(long rowOffset, int blocks, float[] x, float[] xd, short[] xs, int xBlock) {
+    /** The repacked gemv kernel: each superblock's integer sums scaled once; {@code scales} is scratch space. */
+    private float dot(long rowOffset, int blocks, float[] x, float[] xd, short[] xs, int xBlock, int[] scales) {
         float sum = 0f;
         float mins = 0f;
-        int[] scales = new int[4];
         for (int k = 0; k < blocks; k++) {
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             int xBase = (xBlock + k) * QK_K;
@@ -192,19 +192,26 @@ public record Q4_KMatrix(MemorySegment data, int rows, int cols) implements Matr
     /**
      * The superblock's eight sub-blocks times their scales, against the activations in element order (a
      * whole-superblock sum, so no regrouping): sub-block 2t is the low nibbles of bytes 32t..32t+31, 2t + 1
-     * their high nibbles.
+     * their high nibbles. Vector API calls only, no helper of ours taking or giving a vector: how far C2
+     * inlines before its node budget runs out depends on what else the process has compiled (after a
+     * Q4_0 model, QuantBlocks.sum was left a call here, its vector boxed, and generation ran at 40 %).
      */
     private int superblockSum(long offset, float[] x, int xBase, int[] scales) {
         FloatVector acc = FloatVector.zero(F16_LANES);
         for (int t = 0; t < 4; t++) {
-            ByteVector packed = QuantBlocks.bytes(data, offset + 16 + 32L * t);
+            ByteVector packed = ByteVector.fromMemorySegment(Simd.B32_LANES, data, offset + 16 + 32L * t, Simd.LE);
+            ByteVector low = packed.and((byte) 0x0F);
+            ByteVector high = packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
             int xt = xBase + 64 * t;
-            FloatVector low = QuantBlocks.products(QuantBlocks.lowNibbles(packed), QuantBlocks.at(x, xt), QuantBlocks.at(x, xt + 16));
-            FloatVector high = QuantBlocks.products(QuantBlocks.highNibbles(packed), QuantBlocks.at(x, xt + 32), QuantBlocks.at(x, xt + 48));
-            acc = low.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t)), acc);
-            acc = high.fma(FloatVector.broadcast(F16_LANES, QuantBlocks.byteOf(scales, 0, 2 * t + 1)), acc);
+            FloatVector lowProducts = ((FloatVector) low.convertShape(VectorOperators.B2F, F16_LANES, 1)).fma(FloatVector.fromArray(F16_LANES, x, xt + 16),
+                    ((FloatVector) low.convertShape(VectorOperators.B2F, F16_LANES, 0)).mul(FloatVector.fromArray(F16_LANES, x, xt)));
+            FloatVector highProducts = ((FloatVector) high.convertShape(VectorOperators.B2F, F16_LANES, 1)).fma(FloatVector.fromArray(F16_LANES, x, xt + 48),
+                    ((FloatVector) high.convertShape(VectorOperators.B2F, F16_LANES, 0)).mul(FloatVector.fromArray(F16_LANES, x, xt + 32)));
+            int scale = scales[t >> 1] >>> (16 * (t & 1));
+            acc = lowProducts.fma(FloatVector.broadcast(F16_LANES, scale & 0xFF), acc);
+            acc = highProducts.fma(FloatVector.broadcast(F16_LANES, (scale >>> 8) & 0xFF), acc);
         }
-        return QuantBlocks.sum(acc);
+        return ((IntVector) acc.convertShape(VectorOperators.F2I, Simd.I16_LANES, 0)).reduceLanes(VectorOperators.ADD);
     }
 
     /**

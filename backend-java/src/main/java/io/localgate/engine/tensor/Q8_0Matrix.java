@@ -2,7 +2,6 @@ package io.localgate.engine.tensor;
 
 import static io.localgate.engine.tensor.Simd.B32_LANES;
 import static io.localgate.engine.tensor.Simd.F16_LANES;
-import static io.localgate.engine.tensor.Simd.F8_LANES;
 import static io.localgate.engine.tensor.Simd.LE;
 import static io.localgate.engine.tensor.Simd.SHORT;
 
@@ -11,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q8_0 weights: blocks of 32 signed bytes with one F16 scale (34 bytes). Activations are quantized to
@@ -122,9 +122,14 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Matr
         }
     }
 
-    /** Input row {@code b}, against the activations pre-converted to floats (faster than converting each block's bytes here). */
+    /**
+     * Input row {@code b}, against the activations pre-converted to floats (faster than converting each
+     * block's bytes here). Vector API calls only, as {@link Simd#dot8Lanes} computes them: a helper taking
+     * a vector can be left a call by C2, and the vector boxed, depending on what else the process compiled.
+     */
     private void multiplyOne(float[] xq, float[] xd, int b, float[] out, int rowFrom, int rowTo) {
         int blocks = cols / BLOCK;
+        float[] lanes = new float[16];
         for (int r = rowFrom; r < rowTo; r++) {
             long rowOffset = (long) r * blocks * BLOCK_BYTES;
             FloatVector acc = FloatVector.zero(F16_LANES);
@@ -132,12 +137,13 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Matr
                 long offset = rowOffset + (long) k * BLOCK_BYTES;
                 float d = HalfFloat.f16ToF32(data.get(SHORT, offset));
                 ByteVector w = ByteVector.fromMemorySegment(B32_LANES, data, offset + 2, LE).rearrange(Simd.QUARTERS);
-                FloatVector w0 = QuantBlocks.floatsOfPart0(w);
-                FloatVector w1 = QuantBlocks.floatsOfPart1(w);
                 int s = b * blocks + k;
-                acc = Simd.dot8Lanes(w0, w1, xq, s * BLOCK).fma(FloatVector.broadcast(F16_LANES, d * xd[s]), acc);
+                FloatVector p = ((FloatVector) w.convertShape(VectorOperators.B2F, F16_LANES, 1)).fma(FloatVector.fromArray(F16_LANES, xq, s * BLOCK + 16),
+                        ((FloatVector) w.convertShape(VectorOperators.B2F, F16_LANES, 0)).mul(FloatVector.fromArray(F16_LANES, xq, s * BLOCK)));
+                acc = p.add(p.rearrange(Simd.SWAP_HALVES)).fma(FloatVector.broadcast(F16_LANES, d * xd[s]), acc);
             }
-            out[b * rows + r] = Simd.sum8((FloatVector) acc.reinterpretShape(F8_LANES, 0));
+            acc.intoArray(lanes, 0);
+            out[b * rows + r] = Simd.sum8(lanes, 0);
         }
     }
 

@@ -76,7 +76,7 @@ final class Simd {
         return acc.add(oddA.mul(oddB)).add(evenA.mul(evenB));
     }
 
-    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(F16_LANES, i -> (i + 8) % 16);
+    static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(F16_LANES, i -> (i + 8) % 16);
 
     /**
      * The 8 lanes of {@code vpdpbusd} for one block of 32 signed bytes each, given {@link #QUARTERS}
@@ -90,16 +90,6 @@ final class Simd {
         FloatVector b0 = (FloatVector) b.convertShape(VectorOperators.B2F, F16_LANES, 0);
         FloatVector b1 = (FloatVector) b.convertShape(VectorOperators.B2F, F16_LANES, 1);
         FloatVector p = a1.fma(b1, a0.mul(b0));
-        return p.add(p.rearrange(SWAP_HALVES));
-    }
-
-    /**
-     * {@link #dot8Lanes} for weights already converted to floats ({@code w0}: {@link #QUARTERS} regrouped
-     * bytes 0-15, {@code w1}: 16-31) against 32 activations from {@link QuantBlocks#quartered} at
-     * {@code offset} (converted once per input, not once per weight row).
-     */
-    static FloatVector dot8Lanes(FloatVector w0, FloatVector w1, float[] x, int offset) {
-        FloatVector p = w1.fma(FloatVector.fromArray(F16_LANES, x, offset + 16), w0.mul(FloatVector.fromArray(F16_LANES, x, offset)));
         return p.add(p.rearrange(SWAP_HALVES));
     }
 
