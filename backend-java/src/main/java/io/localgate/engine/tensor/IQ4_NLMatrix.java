@@ -111,12 +111,12 @@ public record IQ4_NLMatrix(MemorySegment data, int rows, int cols) implements Ma
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             wd[k] = HalfFloat.f16ToF32(data.get(SHORT, offset));
             ByteVector q = QuantBlocks.nibbles(data, offset + 2).selectFrom(VALUES).rearrange(Simd.QUARTERS);
-            FloatVector low = QuantBlocks.floatsOfPart0(q);
-            FloatVector high = QuantBlocks.floatsOfPart1(q);
-            Simd.lowHalfTwice(low).intoArray(w, 64 * k);
-            Simd.highHalfTwice(low).intoArray(w, 64 * k + 16);
-            Simd.lowHalfTwice(high).intoArray(w, 64 * k + 32);
-            Simd.highHalfTwice(high).intoArray(w, 64 * k + 48);
+            FloatVector low = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 0);
+            FloatVector high = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 1);
+            low.rearrange(Simd.LOW_HALF_TWICE).intoArray(w, 64 * k);
+            low.rearrange(Simd.HIGH_HALF_TWICE).intoArray(w, 64 * k + 16);
+            high.rearrange(Simd.LOW_HALF_TWICE).intoArray(w, 64 * k + 32);
+            high.rearrange(Simd.HIGH_HALF_TWICE).intoArray(w, 64 * k + 48);
         }
     }
 

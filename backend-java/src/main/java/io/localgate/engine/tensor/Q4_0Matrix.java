@@ -139,13 +139,13 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
                 FloatVector d = FloatVector.broadcast(F16_LANES, HalfFloat.f16ToF32(data.get(SHORT, offset)));
                 ByteVector q = ByteVector.fromMemorySegment(B16_LANES, data, offset + 2, LE).reinterpretShape(B32_LANES, 0).reinterpretAsBytes()
                         .rearrange(QUARTERED_NIBBLES).lanewise(VectorOperators.LSHR, QUARTERED_SHIFTS).and((byte) 0x0F).sub((byte) 8);
-                FloatVector low = QuantBlocks.floatsOfPart0(q);
-                FloatVector high = QuantBlocks.floatsOfPart1(q);
+                FloatVector low = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 0);
+                FloatVector high = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 1);
                 int block = pair * blocks + k;
-                FloatVector p = Simd.lowHalfTwice(low).mul(FloatVector.fromArray(F16_LANES, xq, 64 * block));
-                p = Simd.highHalfTwice(low).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 16), p);
-                p = Simd.lowHalfTwice(high).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 32), p);
-                p = Simd.highHalfTwice(high).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 48), p);
+                FloatVector p = low.rearrange(Simd.LOW_HALF_TWICE).mul(FloatVector.fromArray(F16_LANES, xq, 64 * block));
+                p = low.rearrange(Simd.HIGH_HALF_TWICE).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 16), p);
+                p = high.rearrange(Simd.LOW_HALF_TWICE).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 32), p);
+                p = high.rearrange(Simd.HIGH_HALF_TWICE).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 48), p);
                 if (blockSums) {
                     p = p.add(p.rearrange(Simd.XOR4));
                     p = p.add(p.rearrange(Simd.XOR2));
@@ -168,12 +168,12 @@ public record Q4_0Matrix(MemorySegment data, int rows, int cols) implements Matr
             wd[k] = HalfFloat.f16ToF32(data.get(SHORT, offset));
             ByteVector q = ByteVector.fromMemorySegment(B16_LANES, data, offset + 2, LE).reinterpretShape(B32_LANES, 0).reinterpretAsBytes()
                     .rearrange(QUARTERED_NIBBLES).lanewise(VectorOperators.LSHR, QUARTERED_SHIFTS).and((byte) 0x0F).sub((byte) 8);
-            FloatVector low = QuantBlocks.floatsOfPart0(q);
-            FloatVector high = QuantBlocks.floatsOfPart1(q);
-            Simd.lowHalfTwice(low).intoArray(w, 64 * k);
-            Simd.highHalfTwice(low).intoArray(w, 64 * k + 16);
-            Simd.lowHalfTwice(high).intoArray(w, 64 * k + 32);
-            Simd.highHalfTwice(high).intoArray(w, 64 * k + 48);
+            FloatVector low = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 0);
+            FloatVector high = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 1);
+            low.rearrange(Simd.LOW_HALF_TWICE).intoArray(w, 64 * k);
+            low.rearrange(Simd.HIGH_HALF_TWICE).intoArray(w, 64 * k + 16);
+            high.rearrange(Simd.LOW_HALF_TWICE).intoArray(w, 64 * k + 32);
+            high.rearrange(Simd.HIGH_HALF_TWICE).intoArray(w, 64 * k + 48);
         }
     }
 

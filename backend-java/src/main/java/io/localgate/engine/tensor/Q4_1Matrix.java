@@ -8,6 +8,7 @@ import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q4_1 weights: blocks of 32 four-bit values with an F16 scale {@code d} and offset {@code m} (20 bytes),
@@ -73,12 +74,12 @@ public record Q4_1Matrix(MemorySegment data, int rows, int cols) implements Matr
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             wd[k] = HalfFloat.f16ToF32(data.get(SHORT, offset));
             ByteVector q = QuantBlocks.nibbles(data, offset + 4).rearrange(Simd.QUARTERS);
-            FloatVector low = QuantBlocks.floatsOfPart0(q);
-            FloatVector high = QuantBlocks.floatsOfPart1(q);
-            Simd.lowHalfTwice(low).intoArray(w, 64 * k);
-            Simd.highHalfTwice(low).intoArray(w, 64 * k + 16);
-            Simd.lowHalfTwice(high).intoArray(w, 64 * k + 32);
-            Simd.highHalfTwice(high).intoArray(w, 64 * k + 48);
+            FloatVector low = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 0);
+            FloatVector high = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 1);
+            low.rearrange(Simd.LOW_HALF_TWICE).intoArray(w, 64 * k);
+            low.rearrange(Simd.HIGH_HALF_TWICE).intoArray(w, 64 * k + 16);
+            high.rearrange(Simd.LOW_HALF_TWICE).intoArray(w, 64 * k + 32);
+            high.rearrange(Simd.HIGH_HALF_TWICE).intoArray(w, 64 * k + 48);
         }
     }
 

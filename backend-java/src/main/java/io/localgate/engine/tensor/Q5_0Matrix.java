@@ -8,6 +8,7 @@ import io.localgate.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q5_0 weights: blocks of 32 five-bit values with one F16 scale (22 bytes: scale, 4 bytes of fifth bits,
@@ -65,12 +66,12 @@ public record Q5_0Matrix(MemorySegment data, int rows, int cols) implements Matr
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             wd[k] = HalfFloat.f16ToF32(data.get(SHORT, offset));
             ByteVector q = unpack(offset).rearrange(Simd.QUARTERS);
-            FloatVector low = QuantBlocks.floatsOfPart0(q);
-            FloatVector high = QuantBlocks.floatsOfPart1(q);
-            Simd.lowHalfTwice(low).intoArray(w, 64 * k);
-            Simd.highHalfTwice(low).intoArray(w, 64 * k + 16);
-            Simd.lowHalfTwice(high).intoArray(w, 64 * k + 32);
-            Simd.highHalfTwice(high).intoArray(w, 64 * k + 48);
+            FloatVector low = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 0);
+            FloatVector high = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 1);
+            low.rearrange(Simd.LOW_HALF_TWICE).intoArray(w, 64 * k);
+            low.rearrange(Simd.HIGH_HALF_TWICE).intoArray(w, 64 * k + 16);
+            high.rearrange(Simd.LOW_HALF_TWICE).intoArray(w, 64 * k + 32);
+            high.rearrange(Simd.HIGH_HALF_TWICE).intoArray(w, 64 * k + 48);
         }
     }
 

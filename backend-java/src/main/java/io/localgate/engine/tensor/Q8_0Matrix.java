@@ -89,13 +89,13 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Matr
                     long offset = rowOffset + (long) k * BLOCK_BYTES;
                     FloatVector d = FloatVector.broadcast(F16_LANES, HalfFloat.f16ToF32(data.get(SHORT, offset)));
                     ByteVector q = ByteVector.fromMemorySegment(B32_LANES, data, offset + 2, LE).rearrange(Simd.QUARTERS);
-                    FloatVector low = QuantBlocks.floatsOfPart0(q);
-                    FloatVector high = QuantBlocks.floatsOfPart1(q);
+                    FloatVector low = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 0);
+                    FloatVector high = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 1);
                     int block = pair * blocks + k;
-                    FloatVector p = Simd.lowHalfTwice(low).mul(FloatVector.fromArray(F16_LANES, xq, 64 * block));
-                    p = Simd.highHalfTwice(low).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 16), p);
-                    p = Simd.lowHalfTwice(high).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 32), p);
-                    p = Simd.highHalfTwice(high).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 48), p);
+                    FloatVector p = low.rearrange(Simd.LOW_HALF_TWICE).mul(FloatVector.fromArray(F16_LANES, xq, 64 * block));
+                    p = low.rearrange(Simd.HIGH_HALF_TWICE).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 16), p);
+                    p = high.rearrange(Simd.LOW_HALF_TWICE).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 32), p);
+                    p = high.rearrange(Simd.HIGH_HALF_TWICE).fma(FloatVector.fromArray(F16_LANES, xq, 64 * block + 48), p);
                     acc = p.fma(d.mul(FloatVector.fromArray(F16_LANES, xd, 16 * block)), acc);
                 }
                 acc.intoArray(lanes, 0);
@@ -113,12 +113,12 @@ public record Q8_0Matrix(MemorySegment data, int rows, int cols) implements Matr
             long offset = rowOffset + (long) k * BLOCK_BYTES;
             wd[k] = HalfFloat.f16ToF32(data.get(SHORT, offset));
             ByteVector q = ByteVector.fromMemorySegment(B32_LANES, data, offset + 2, LE).rearrange(Simd.QUARTERS);
-            FloatVector low = QuantBlocks.floatsOfPart0(q);
-            FloatVector high = QuantBlocks.floatsOfPart1(q);
-            Simd.lowHalfTwice(low).intoArray(w, 64 * k);
-            Simd.highHalfTwice(low).intoArray(w, 64 * k + 16);
-            Simd.lowHalfTwice(high).intoArray(w, 64 * k + 32);
-            Simd.highHalfTwice(high).intoArray(w, 64 * k + 48);
+            FloatVector low = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 0);
+            FloatVector high = (FloatVector) q.convertShape(VectorOperators.B2F, Simd.F16_LANES, 1);
+            low.rearrange(Simd.LOW_HALF_TWICE).intoArray(w, 64 * k);
+            low.rearrange(Simd.HIGH_HALF_TWICE).intoArray(w, 64 * k + 16);
+            high.rearrange(Simd.LOW_HALF_TWICE).intoArray(w, 64 * k + 32);
+            high.rearrange(Simd.HIGH_HALF_TWICE).intoArray(w, 64 * k + 48);
         }
     }
 

@@ -99,21 +99,14 @@ final class Simd {
      * fma, no shuffle; the weights are decoded once per block into each quarter twice.
      */
 
-    private static final VectorShuffle<Float> LOW_HALF_TWICE = VectorShuffle.fromOp(F16_LANES, i -> i % 8);
-    private static final VectorShuffle<Float> HIGH_HALF_TWICE = VectorShuffle.fromOp(F16_LANES, i -> 8 + i % 8);
-
     /**
      * Lanes 0-7 in 0-7 and 8-15: of a block's {@link #QUARTERS} regrouped bytes 0-15 as floats, quarter 0
-     * twice (of bytes 16-31, quarter 2).
+     * twice (of bytes 16-31, quarter 2). Kernels call {@code rearrange} with it themselves: a helper of
+     * ours taking a vector can be left a call by C2, and box it.
      */
-    static FloatVector lowHalfTwice(FloatVector v) {
-        return v.rearrange(LOW_HALF_TWICE);
-    }
-
+    static final VectorShuffle<Float> LOW_HALF_TWICE = VectorShuffle.fromOp(F16_LANES, i -> i % 8);
     /** Lanes 8-15 in 0-7 and 8-15: quarter 1 (or 3) twice. */
-    static FloatVector highHalfTwice(FloatVector v) {
-        return v.rearrange(HIGH_HALF_TWICE);
-    }
+    static final VectorShuffle<Float> HIGH_HALF_TWICE = VectorShuffle.fromOp(F16_LANES, i -> 8 + i % 8);
 
     /** Butterflies within each eight lanes: summing a vector with each in turn leaves every lane its eight's sum. */
     static final VectorShuffle<Float> XOR4 = VectorShuffle.fromOp(F16_LANES, i -> i ^ 4);
